@@ -1,0 +1,83 @@
+import { access, type Access, type KObject, type Mode } from './object.ts';
+import { currentThread, type KThread } from './thread.ts';
+
+/**
+ * One atomic step a thread asks to take. Kernel operations are generators that yield actions; the
+ * scheduler decides when each one runs.
+ */
+export interface Action<R = unknown> {
+  /** The kernel function this step belongs to, e.g. `down_read`. */
+  readonly op: string;
+  /** The object the step is about, where there is one. */
+  readonly target: KObject | null;
+  /**
+   * Whether the step completes a wait: it is enabled only once another thread has woken this one
+   * (granted it the lock, or woken its wait queue).
+   */
+  readonly wake: boolean;
+  /** The objects the step touches in the current state, and how. */
+  footprint(t: KThread): readonly Access[];
+  /** Performs the step. It may put the thread to sleep (`t.sleep`) or throw a `Violation`. */
+  run(t: KThread): R;
+}
+
+/** A kernel operation, used with `yield*`; it returns `T` to its caller. */
+export type Op<T = void> = Generator<Action, T, unknown>;
+
+/** A thread body: a generator function run once per execution. */
+export type ThreadBody = () => Op<void>;
+
+function fixedFootprint(target: KObject | null, mode: Mode, extra: readonly KObject[]): readonly Access[] {
+  const fp: Access[] = target ? [access(target, mode)] : [];
+  for (const o of extra) fp.push(access(o, mode));
+  return fp;
+}
+
+/** A step on `target` in `mode` (plus any `extra` objects in the same mode). */
+export function act<R>(
+  op: string,
+  target: KObject | null,
+  mode: Mode,
+  run: (t: KThread) => R,
+  extra: readonly KObject[] = [],
+): Action<R> {
+  const fp = fixedFootprint(target, mode, extra);
+  return { op, target, wake: false, footprint: () => fp, run };
+}
+
+/** The step that completes a wait on `target`; enabled once the thread has been woken. */
+export function wakeAct<R>(op: string, target: KObject, mode: Mode | null, run: (t: KThread) => R): Action<R> {
+  const fp = mode === null ? [] : [access(target, mode)];
+  return { op, target, wake: true, footprint: () => fp, run };
+}
+
+/** A step whose footprint depends on the state it runs in (a wait condition, for instance). */
+export function dynamicAct<R>(
+  op: string,
+  target: KObject | null,
+  wake: boolean,
+  footprint: (t: KThread) => readonly Access[],
+  run: (t: KThread) => R,
+): Action<R> {
+  return { op, target, wake, footprint, run };
+}
+
+/** Yields one action and returns its result, typed. */
+export function* perform<R>(action: Action<R>): Op<R> {
+  return (yield action) as R;
+}
+
+/**
+ * Runs `op` as the code at `where` of the scenario's listing: a label (`'R1'`, a `//@R1` marker in
+ * the listing) or a line number. Steps taken inside carry that line; calls nest, so a step inside
+ * `copro_handle_mm_fault` carries its own line and, in `stack`, the line of the call.
+ */
+export function* at<T>(where: string | number, op: Op<T>): Op<T> {
+  const t = currentThread();
+  t.lines.push(typeof where === 'number' ? where : t.world.lineOf(where));
+  try {
+    return yield* op;
+  } finally {
+    t.lines.pop();
+  }
+}

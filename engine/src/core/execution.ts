@@ -1,0 +1,179 @@
+import type { Access } from './object.ts';
+import { setRunning, type KThread } from './thread.ts';
+import { Violation } from './violation.ts';
+import type { EndFailure, World, WorldObserver } from './world.ts';
+
+/** Anything that makes a fresh world for each execution: a scenario. */
+export interface Instantiable {
+  readonly name: string;
+  instantiate(): World;
+}
+
+/** One step as the engine records it. */
+export interface StepRecord {
+  tid: number;
+  op: string;
+  target: string | null;
+  /** The thread could not proceed and now sleeps (or spins). */
+  blocked: boolean;
+  /** For a step that completes a wait: the step that woke the thread; otherwise -1. */
+  wakeOf: number;
+  line: number | undefined;
+  /** Listing lines of the calls in progress, outermost first (the last is `line`). */
+  stack: readonly number[];
+  notes: readonly string[];
+  footprint: readonly Access[];
+  /** Threads this step woke or granted a lock to. */
+  woke: readonly number[];
+}
+
+/** A broken rule: which thread, after which step (-1: before its first step), and what. */
+export interface ViolationRecord {
+  step: number;
+  tid: number;
+  rule: string;
+  message: string;
+}
+
+export type Terminal =
+  | { kind: 'ok' }
+  | { kind: 'deadlock'; message: string }
+  | { kind: 'end'; failure: EndFailure }
+  | { kind: 'cut'; message: string };
+
+const NONE: never[] = [];
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+/** One run of a scenario: a fresh world, stepped one thread at a time. */
+export class Execution {
+  readonly world: World;
+  readonly threads: readonly KThread[];
+  readonly steps: StepRecord[] = [];
+  readonly violations: ViolationRecord[] = [];
+
+  constructor(scenario: Instantiable, observers: readonly WorldObserver[] = []) {
+    this.world = scenario.instantiate();
+    this.world.observers.push(...observers);
+    this.threads = this.world.threads;
+    for (const t of this.threads) this.advance(t, undefined, -1);
+  }
+
+  /** Indices of the threads that can take a step now. */
+  runnable(): number[] {
+    const r: number[] = [];
+    for (const t of this.threads) if (t.runnable) r.push(t.index);
+    return r;
+  }
+
+  /** Takes one step of thread `tid`, which must be runnable. */
+  step(tid: number): StepRecord {
+    const t = this.threads[tid]!;
+    const action = t.pending;
+    if (action === null || t.status !== 'ready') throw new Error(`thread ${t.name} cannot run now`);
+    const world = this.world;
+    const index = this.steps.length;
+    world.stepIndex = index;
+    const draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
+    world.draft = draft;
+    const footprint = action.footprint(t);
+    const wakeOf = action.wake ? t.wokenBy : -1;
+    let result: unknown;
+    let violation: Violation | null = null;
+    setRunning(t);
+    try {
+      result = action.run(t);
+    } catch (e) {
+      if (!(e instanceof Violation)) throw e;
+      violation = e;
+    } finally {
+      setRunning(null);
+      world.draft = null;
+    }
+    const record: StepRecord = {
+      tid,
+      op: action.op,
+      target: action.target?.name ?? null,
+      blocked: t.waiting !== null,
+      wakeOf,
+      line: t.line,
+      stack: t.lines.length === 0 ? NONE : t.lines.slice(),
+      notes: draft.notes ?? NONE,
+      footprint,
+      woke: draft.woke ?? NONE,
+    };
+    this.steps.push(record);
+    t.steps++;
+    world.stepIndex = index + 1;
+    if (violation) this.crash(t, index, violation.rule, violation.message);
+    else this.advance(t, result, index);
+    return record;
+  }
+
+  /** Runs thread code up to its next action; an exception there is a violation at step `after`. */
+  private advance(t: KThread, value: unknown, after: number): void {
+    setRunning(t);
+    try {
+      t.advance(value);
+    } catch (e) {
+      if (e instanceof Violation) this.crash(t, after, e.rule, e.message);
+      else this.crash(t, after, 'exception', `${t.name} threw ${describeError(e)}`);
+      return;
+    } finally {
+      setRunning(null);
+    }
+    if (t.status === 'done') this.checkExit(t, after);
+  }
+
+  /** A thread that returns must not hold locks or leave atomic context behind. */
+  private checkExit(t: KThread, after: number): void {
+    const h = t.held[0];
+    if (h) {
+      const where = h.line === undefined ? '' : ` (taken at line ${h.line})`;
+      this.violate(t, after, 'lock-held-at-exit', `${t.name} finished while holding ${h.lock.name}${where}`);
+    } else if (t.pagefaultsDisabled > 0) {
+      this.violate(t, after, 'context-at-exit', `${t.name} finished with page faults disabled (pagefault_disable without pagefault_enable)`);
+    } else if (t.preemptCount > 0 || t.irqsDisabled > 0) {
+      this.violate(t, after, 'context-at-exit', `${t.name} finished in atomic context (preemption or interrupts still disabled)`);
+    }
+  }
+
+  private crash(t: KThread, after: number, rule: string, message: string): void {
+    t.status = 'crashed';
+    t.pending = null;
+    t.waiting = null;
+    this.violate(t, after, rule, message);
+  }
+
+  private violate(t: KThread, after: number, rule: string, message: string): void {
+    this.violations.push({ step: after, tid: t.index, rule, message });
+  }
+
+  /** The terminal state, once no thread can run (or the step bound is reached); else null. */
+  terminal(maxSteps: number): Terminal | null {
+    if (this.threads.some((t) => t.runnable)) {
+      if (this.steps.length < maxSteps) return null;
+      const running = this.threads.filter((t) => !t.finished).map((t) => t.name);
+      return { kind: 'cut', message: `${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} still running after ${maxSteps} steps (maxSteps)` };
+    }
+    const stuck = this.threads.filter((t) => !t.finished);
+    if (stuck.length > 0) return { kind: 'deadlock', message: deadlockMessage(stuck) };
+    const failure = this.world.runEndChecks();
+    return failure ? { kind: 'end', failure } : { kind: 'ok' };
+  }
+}
+
+/** One sentence naming every stuck thread, what it waits in, on what, and for whom. */
+export function deadlockMessage(stuck: readonly KThread[]): string {
+  const names = stuck.map((t) => t.name);
+  const who = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const clauses = stuck.map((t) => {
+    if (!t.waiting) return `${t.name} cannot run`;
+    const info = t.waiting.on.waitInfo(t);
+    return `${t.name} waits in ${t.waiting.op} on ${t.waiting.on.name} ${info.text}`;
+  });
+  return `Deadlock: ${who} can never run again; ${clauses.join('; ')}.`;
+}

@@ -1,0 +1,97 @@
+import type { World } from './world.ts';
+
+/**
+ * How a step touches an object. Two steps of different threads are dependent when they touch the
+ * same object and their modes conflict: a read conflicts with writes and adds; an add (a commuting
+ * update such as `atomic_inc`) conflicts with reads and writes but not with other adds.
+ */
+export const READ = 1;
+export const WRITE = 2;
+export const ADD = 3;
+export type Mode = typeof READ | typeof WRITE | typeof ADD;
+
+/** An access packs an object id and a mode into one number: `id * 4 + mode`. */
+export type Access = number;
+
+export function access(obj: KObject, mode: Mode): Access {
+  return obj.id * 4 + mode;
+}
+
+export function accessObject(a: Access): number {
+  return a >> 2;
+}
+
+export function accessMode(a: Access): Mode {
+  return (a & 3) as Mode;
+}
+
+export function modesConflict(a: Mode, b: Mode): boolean {
+  if (a === READ) return b !== READ;
+  if (a === ADD) return b !== ADD;
+  return true;
+}
+
+/** Whether two footprints touch one object in conflicting modes. */
+export function footprintsConflict(a: readonly Access[], b: readonly Access[]): boolean {
+  for (const x of a) {
+    for (const y of b) {
+      if (x >> 2 === y >> 2 && modesConflict((x & 3) as Mode, (y & 3) as Mode)) return true;
+    }
+  }
+  return false;
+}
+
+/** Collects the objects a side-effect-free evaluation reads (a `wait_event` condition). */
+let readTracker: Access[] | null = null;
+
+export function trackReads<T>(fn: () => T): { value: T; reads: Access[] } {
+  const outer = readTracker;
+  const reads: Access[] = [];
+  readTracker = reads;
+  try {
+    return { value: fn(), reads };
+  } finally {
+    readTracker = outer;
+  }
+}
+
+/** Where and by whom an object was freed, so a later use can name the step that freed it. */
+export interface Freed {
+  step: number;
+  thread: string;
+}
+
+/** The JSON-able state of one object, for snapshots, timelines and the widgets. */
+export interface ObjectState {
+  name: string;
+  kind: string;
+  /** One line a reader can take in at a glance, e.g. "read-held by T1; queue: T2 (write)". */
+  summary: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Anything threads share: locks, counters, mm structs, devices. Every object has a unique name in its
+ * world and an id that steps use in their footprints.
+ */
+export abstract class KObject {
+  abstract readonly kind: string;
+  readonly id: number;
+  readonly world: World;
+  readonly name: string;
+  freed: Freed | null = null;
+
+  constructor(world: World, name: string) {
+    this.world = world;
+    this.name = name;
+    this.id = world.register(this);
+  }
+
+  /** Records a read of this object when a condition is being evaluated for its footprint. */
+  protected observe(): void {
+    readTracker?.push(this.id * 4 + READ);
+  }
+
+  /** The state a reader sees: holders, queues, counts. */
+  abstract snapshot(): ObjectState;
+}

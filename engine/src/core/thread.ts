@@ -1,0 +1,133 @@
+import type { Action, Op, ThreadBody } from './action.ts';
+import type { KObject } from './object.ts';
+import type { World } from './world.ts';
+
+export type ThreadStatus = 'ready' | 'waiting' | 'done' | 'crashed';
+
+/** A lock (or other held resource) a thread holds, and where it took it. */
+export interface Held {
+  lock: KObject;
+  /** `'read'`, `'write'` or `'exclusive'`. */
+  mode: string;
+  /** The step that took it (for a waiter: the step that granted it). */
+  step: number;
+  line: number | undefined;
+  /** The operation that asked for it, e.g. `down_read`. */
+  op: string;
+}
+
+/** Why a waiting thread cannot run, and which threads it waits for. */
+export interface WaitInfo {
+  /** e.g. "behind T2's queued down_write" or "held for read by T1". */
+  text: string;
+  blockers: KThread[];
+}
+
+/** An object a thread can sleep on explains why the thread waits. */
+export interface Waitable extends KObject {
+  waitInfo(t: KThread): WaitInfo;
+}
+
+export interface ThreadOptions {
+  /** Function names of the listing shown in this thread's column, e.g. `['sys_brk']`. */
+  code?: string[];
+}
+
+/** A kernel thread (or a user thread in the kernel): a generator body and the scheduler's view of it. */
+export class KThread {
+  readonly world: World;
+  readonly index: number;
+  readonly name: string;
+  readonly options: ThreadOptions;
+  private readonly gen: Op<void>;
+  /** The step this thread takes next, or null once it has finished. */
+  pending: Action | null = null;
+  status: ThreadStatus = 'ready';
+  /** What the thread sleeps on, while `status` is `'waiting'`. */
+  waiting: { on: Waitable; op: string } | null = null;
+  /** The step that woke the thread from its last sleep. */
+  wokenBy = -1;
+  /** Counters of atomic context, as the kernel keeps them. */
+  preemptCount = 0;
+  irqsDisabled = 0;
+  pagefaultsDisabled = 0;
+  /** Locks held, in the order taken. */
+  readonly held: Held[] = [];
+  /** The listing lines of the calls in progress (outermost first); see `at`. */
+  readonly lines: number[] = [];
+  /** How many steps this thread has taken. */
+  steps = 0;
+
+  constructor(world: World, index: number, name: string, body: ThreadBody, options: ThreadOptions) {
+    this.world = world;
+    this.index = index;
+    this.name = name;
+    this.options = options;
+    this.gen = body();
+  }
+
+  get line(): number | undefined {
+    const n = this.lines.length;
+    return n === 0 ? undefined : this.lines[n - 1];
+  }
+
+  /** Whether the scheduler may run this thread now. */
+  get runnable(): boolean {
+    return this.pending !== null && this.status === 'ready';
+  }
+
+  get finished(): boolean {
+    return this.status === 'done' || this.status === 'crashed';
+  }
+
+  /** Puts the thread to sleep on `on`; a later wake step completes the operation. */
+  sleep(on: Waitable, op: string): void {
+    this.status = 'waiting';
+    this.waiting = { on, op };
+  }
+
+  /** Called by the thread that grants or wakes this one. */
+  wakeUp(): void {
+    if (this.status !== 'waiting') return;
+    this.status = 'ready';
+    this.waiting = null;
+    this.world.noteWake(this);
+  }
+
+  /** Runs the body until it yields its next action (or returns). Thread code runs here. */
+  advance(value: unknown): void {
+    const r = this.gen.next(value);
+    this.pending = r.done ? null : r.value;
+    if (r.done) this.status = 'done';
+  }
+
+  holds(lock: KObject): Held | undefined {
+    return this.held.find((h) => h.lock === lock);
+  }
+
+  /** Forgets one hold of `lock` in `mode` (the most recent one). */
+  release(lock: KObject, mode?: string): Held | undefined {
+    for (let i = this.held.length - 1; i >= 0; i--) {
+      const h = this.held[i]!;
+      if (h.lock === lock && (mode === undefined || h.mode === mode)) {
+        this.held.splice(i, 1);
+        return h;
+      }
+    }
+    return undefined;
+  }
+}
+
+let running: KThread | null = null;
+
+/** The thread whose code or step is running now. Kernel operations use it to know who calls them. */
+export function currentThread(): KThread {
+  if (running === null) {
+    throw new Error('no thread is running: kernel operations are used inside a thread body, with yield*');
+  }
+  return running;
+}
+
+export function setRunning(t: KThread | null): void {
+  running = t;
+}

@@ -1,0 +1,123 @@
+import type { ThreadBody } from './action.ts';
+import { lineOf, type Listing } from './listing.ts';
+import type { KObject } from './object.ts';
+import { KThread, type ThreadOptions } from './thread.ts';
+
+/** A lock operation as lockdep sees it: `acquire` when a thread asks for a lock, `release` when it drops it. */
+export interface LockEvent {
+  type: 'acquire' | 'release';
+  lock: KObject;
+  /** The lock's class: locks of one class share lockdep's rules (every mm's `mmap_lock`, say). */
+  lockClass: string;
+  mode: 'read' | 'write' | 'exclusive';
+  /** The operation, e.g. `down_read`. */
+  op: string;
+  trylock: boolean;
+  thread: KThread;
+  step: number;
+  line: number | undefined;
+}
+
+/** Something that watches an execution: lockdep, for one. */
+export interface WorldObserver {
+  lockEvent?(e: LockEvent): void;
+}
+
+/** A failure found when every thread has finished (a leak, say). */
+export interface EndFailure {
+  verdict: 'leak' | 'violation';
+  message: string;
+  detail?: unknown;
+}
+
+const GENERATOR_FUNCTION = Object.getPrototypeOf(function* () {}).constructor;
+
+/**
+ * The objects and threads of one execution. A scenario's `build` makes a fresh world each time, so
+ * every execution starts from the same state.
+ */
+export class World {
+  readonly objects: KObject[] = [];
+  readonly threads: KThread[] = [];
+  readonly listing: Listing | undefined;
+  readonly observers: WorldObserver[] = [];
+  private readonly names = new Map<string, string>();
+  private readonly endChecks: (() => EndFailure | null)[] = [];
+  private sealed = false;
+  /** Index of the step being taken (or, between steps, of the next one). */
+  stepIndex = 0;
+  /** Notes and wake-ups of the step being taken (arrays made on first use). */
+  draft: { notes: string[] | null; woke: number[] | null } | null = null;
+
+  constructor(listing?: Listing) {
+    this.listing = listing;
+  }
+
+  /** Gives an object its id; its name must be unique among objects and threads. */
+  register(obj: KObject): number {
+    this.claimName(obj.name, obj.kind);
+    this.objects.push(obj);
+    return this.objects.length - 1;
+  }
+
+  /** Creates a thread. Threads exist from the start: they cannot be made once execution has begun. */
+  thread(name: string, body: ThreadBody, options: ThreadOptions = {}): KThread {
+    if (this.sealed) throw new Error(`k.thread('${name}'): threads must be created in build(k), not while threads run`);
+    if (!(body instanceof GENERATOR_FUNCTION)) {
+      throw new Error(`k.thread('${name}'): the body must be a generator function (function* () { ... }), got ${typeof body === 'function' ? 'a plain function' : typeof body}`);
+    }
+    this.claimName(name, 'thread');
+    const t = new KThread(this, this.threads.length, name, body, options);
+    this.threads.push(t);
+    return t;
+  }
+
+  private claimName(name: string, kind: string): void {
+    if (typeof name !== 'string' || name.trim() === '') throw new Error(`a ${kind} needs a non-empty name`);
+    const other = this.names.get(name);
+    if (other !== undefined) throw new Error(`two things are named '${name}' (a ${other} and a ${kind}); names must be unique`);
+    this.names.set(name, kind);
+  }
+
+  /** Ends the build: no more threads. */
+  seal(): void {
+    if (this.threads.length === 0) throw new Error('the scenario has no threads: call k.thread(name, function* () { ... }) in build(k)');
+    this.sealed = true;
+  }
+
+  /** Attaches a sentence about what the current step did ("queued behind T2's down_write"). */
+  note(text: string): void {
+    if (this.draft) (this.draft.notes ??= []).push(text);
+  }
+
+  /** Records that the current step woke `t` (the explorer orders `t`'s next step after it). */
+  noteWake(t: KThread): void {
+    if (this.draft) (this.draft.woke ??= []).push(t.index);
+    t.wokenBy = this.stepIndex;
+  }
+
+  emitLock(e: LockEvent): void {
+    for (const o of this.observers) o.lockEvent?.(e);
+  }
+
+  /** Registers a check to run once every thread has finished (the leak finder uses this). */
+  atEnd(check: () => EndFailure | null): void {
+    this.endChecks.push(check);
+  }
+
+  runEndChecks(): EndFailure | null {
+    for (const check of this.endChecks) {
+      const failure = check();
+      if (failure) return failure;
+    }
+    return null;
+  }
+
+  lineOf(label: string): number {
+    return lineOf(this.listing, label);
+  }
+
+  objectNamed(name: string): KObject | undefined {
+    return this.objects.find((o) => o.name === name);
+  }
+}

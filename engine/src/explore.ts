@@ -1,0 +1,94 @@
+import { exploreScenario, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './core/explorer.ts';
+import { Simulation, replaySchedule, type Step, type Trace, type Verdict } from './core/simulation.ts';
+import { Lockdep, type LockdepReport } from './checks/lockdep.ts';
+import { isScenario, type Scenario } from './scenario.ts';
+
+/** The shortest failing execution: replay its `schedule` to see it again. */
+export interface Counterexample {
+  schedule: string;
+  steps: Step[];
+  /** Switches between threads: the fewest any equivalent order of these steps needs. */
+  switches: number;
+  /** False when the search for the fewest switches was too large and an equivalent order was kept. */
+  fewestSwitches: boolean;
+  /** For a violation: the rule (`sleep-in-atomic`, `use-after-free`, ...). */
+  rule?: string;
+  /** Model-specific detail, e.g. the reference chain of a leak. */
+  detail?: unknown;
+}
+
+export interface Report {
+  scenario: string;
+  verdict: Verdict;
+  /** One plain sentence: what went wrong, naming threads and objects (or why the verdict is ok). */
+  message: string;
+  counterexample?: Counterexample;
+  /** Whether every interleaving was covered (up to reordering independent steps). */
+  complete: boolean;
+  /** The bound or budget that ran out first, if one did. */
+  incomplete?: { bound: Bound; message: string };
+  stats: ExploreStats;
+  options: ResolvedOptions;
+  /** Lockdep's view of every execution explored, even when none deadlocked. */
+  lockdep: LockdepReport;
+}
+
+function requireScenario(fn: string, s: unknown): asserts s is Scenario {
+  if (!isScenario(s)) throw new Error(`${fn}: expected a scenario made by scenario(name, build), got ${s === null ? 'null' : typeof s}`);
+}
+
+/** Searches the scenario's interleavings and reports the shortest failure, or that there is none. */
+export function explore(s: Scenario, options: ExploreOptions = {}): Report {
+  requireScenario('explore', s);
+  const lockdep = new Lockdep();
+  const result = exploreScenario(s, options, () => [lockdep]);
+  const { failure, incomplete, stats } = result;
+  const report: Report = {
+    scenario: s.name,
+    verdict: 'ok',
+    message: '',
+    complete: incomplete === null,
+    stats,
+    options: result.options,
+    lockdep: lockdep.report(),
+  };
+  if (incomplete) report.incomplete = incomplete;
+  if (failure) {
+    const trace = replaySchedule(s, failure.schedule);
+    if (trace.outcome !== failure.kind) {
+      throw new Error(`internal error: the shortest failing schedule '${failure.schedule}' of '${s.name}' replays to ${trace.outcome}, not ${failure.kind}`);
+    }
+    report.verdict = failure.kind;
+    report.message = trace.message;
+    report.counterexample = {
+      schedule: failure.schedule,
+      steps: trace.steps,
+      switches: failure.switches,
+      fewestSwitches: failure.fewestSwitches,
+      ...(failure.rule && failure.kind === 'violation' ? { rule: failure.rule } : {}),
+      ...(failure.detail === undefined ? {} : { detail: failure.detail }),
+    };
+  } else if (incomplete) {
+    report.verdict = 'incomplete';
+    report.message = `No failure found in ${stats.executions} executions, but the search is incomplete: ${incomplete.message}.`;
+  } else {
+    report.message = `No execution fails: ${stats.executions} execution${stats.executions === 1 ? '' : 's'} cover every interleaving, up to reordering of independent steps.`;
+  }
+  return report;
+}
+
+/** Re-runs one execution from a schedule token; a token that does not fit is an Error. */
+export function replay(s: Scenario, schedule: string): Trace & { lockdep: LockdepReport } {
+  requireScenario('replay', s);
+  const lockdep = new Lockdep();
+  const trace = replaySchedule(s, schedule, [lockdep]);
+  return { ...trace, lockdep: lockdep.report() };
+}
+
+/** Starts an execution you step by hand (the widgets' reader-as-scheduler). */
+export function simulate(s: Scenario): Simulation & { lockdep(): LockdepReport } {
+  requireScenario('simulate', s);
+  const lockdep = new Lockdep();
+  const sim = new Simulation(s, [lockdep]);
+  return Object.assign(sim, { lockdep: () => lockdep.report() });
+}
