@@ -156,8 +156,12 @@ export class Execution {
   terminal(maxSteps: number): Terminal | null {
     if (this.threads.some((t) => t.runnable)) {
       if (this.steps.length < maxSteps) return null;
-      const running = this.threads.filter((t) => !t.finished).map((t) => t.name);
-      return { kind: 'cut', message: `${running.join(', ')} ${running.length === 1 ? 'was' : 'were'} still running after ${maxSteps} steps (maxSteps)` };
+      // Name the unfinished threads that took the most steps: the likely loop.
+      const running = this.threads.filter((t) => !t.finished);
+      const most = Math.max(...running.map((t) => t.steps));
+      const loopers = running.filter((t) => t.steps === most).map((t) => t.name);
+      const who = loopers.length === 1 ? `${loopers[0]} was` : `${loopers.join(', ')} were`;
+      return { kind: 'cut', message: `${who} still running after ${maxSteps} steps (maxSteps), having taken ${most} of them` };
     }
     const stuck = this.threads.filter((t) => !t.finished);
     if (stuck.length > 0) return { kind: 'deadlock', message: deadlockMessage(stuck) };

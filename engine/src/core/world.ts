@@ -41,7 +41,8 @@ export class World {
   readonly threads: KThread[] = [];
   readonly listing: Listing | undefined;
   readonly observers: WorldObserver[] = [];
-  private readonly names = new Map<string, string>();
+  /** Every name in use, and what holds it (a thread, or an object whose kind is known once it is built). */
+  private readonly names = new Map<string, KThread | KObject>();
   private readonly endChecks: (() => EndFailure | null)[] = [];
   private sealed = false;
   /** Index of the step being taken (or, between steps, of the next one). */
@@ -55,7 +56,7 @@ export class World {
 
   /** Gives an object its id; its name must be unique among objects and threads. */
   register(obj: KObject): number {
-    this.claimName(obj.name, obj.kind);
+    this.claimName(obj.name, obj);
     this.objects.push(obj);
     return this.objects.length - 1;
   }
@@ -66,17 +67,20 @@ export class World {
     if (!(body instanceof GENERATOR_FUNCTION)) {
       throw new Error(`k.thread('${name}'): the body must be a generator function (function* () { ... }), got ${typeof body === 'function' ? 'a plain function' : typeof body}`);
     }
-    this.claimName(name, 'thread');
     const t = new KThread(this, this.threads.length, name, body, options);
+    this.claimName(name, t);
     this.threads.push(t);
     return t;
   }
 
-  private claimName(name: string, kind: string): void {
-    if (typeof name !== 'string' || name.trim() === '') throw new Error(`a ${kind} needs a non-empty name`);
+  private claimName(name: string, owner: KThread | KObject): void {
+    const what = owner instanceof KThread ? 'thread' : 'object';
+    if (typeof name !== 'string' || name.trim() === '') throw new Error(`every ${what} needs a non-empty name`);
     const other = this.names.get(name);
-    if (other !== undefined) throw new Error(`two things are named '${name}' (a ${other} and a ${kind}); names must be unique`);
-    this.names.set(name, kind);
+    if (other !== undefined) {
+      throw new Error(`the name '${name}' is already taken by a ${other instanceof KThread ? 'thread' : other.kind}; names of threads and objects must be unique`);
+    }
+    this.names.set(name, owner);
   }
 
   /** Ends the build: no more threads. */

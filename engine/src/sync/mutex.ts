@@ -73,8 +73,8 @@ export class Mutex extends Lock {
   unlock(t: KThread): void {
     this.checkAlive(t, 'mutex_unlock');
     if (this.owner !== t) {
-      const by = this.owner ? `held by ${this.owner.name}` : 'not held';
-      throw new Violation('unlock-not-held', `${t.name} called mutex_unlock on ${this.name}, which it does not hold (${by})`);
+      const state = this.owner ? `${this.owner.name} holds` : 'is not locked';
+      throw new Violation('unlock-not-held', `${t.name} called mutex_unlock on ${this.name}, which ${state}`);
     }
     this.unhold(t, 'exclusive', 'mutex_unlock');
     this.owner = null;

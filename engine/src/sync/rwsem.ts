@@ -89,7 +89,7 @@ export class RwSemaphore extends Lock {
       this.announce(t, mode, op, true);
       this.admit(t, mode, op);
     }
-    this.world.note(ok ? `acquired ${this.name} for ${mode}` : `failed: ${this.busyText()}`);
+    this.world.note(ok ? `acquired ${this.name} for ${mode}` : `failed: ${this.busyText(mode)}`);
     return ok;
   }
 
@@ -149,10 +149,11 @@ export class RwSemaphore extends Lock {
     }
   }
 
-  private busyText(): string {
+  /** Why a trylock for `mode` failed: a holder in its way, else a waiter. */
+  private busyText(mode: 'read' | 'write'): string {
     if (this.writer) return `held for write by ${this.writer.name}`;
-    if (this.queue.length > 0) return `${this.queue[0]!.t.name} is queued`;
-    return `held for read by ${names(unique(this.readers))}`;
+    if (mode === 'write' && this.readers.length > 0) return `held for read by ${names(unique(this.readers))}`;
+    return `${this.queue[0]!.t.name} is queued`;
   }
 
   waitInfo(t: KThread): WaitInfo {

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, scenario, type Mutex, type Op, type Report,
+} from '../src/index.ts';
+
+function lockPair(first: Mutex, second: Mutex) {
+  return function* (): Op<void> {
+    yield* mutex_lock(first);
+    yield* mutex_lock(second);
+    yield* mutex_unlock(second);
+    yield* mutex_unlock(first);
+  };
+}
+
+function philosophers(seats: number, ordered: boolean) {
+  return scenario(`philosophers(${seats})`, (k) => {
+    const forks = Array.from({ length: seats }, (_, i) => k.mutex(`fork${i}`));
+    for (let i = 0; i < seats; i++) {
+      const [a, b] = [forks[i]!, forks[(i + 1) % seats]!];
+      k.thread(`P${i}`, ordered && i === seats - 1 ? lockPair(b, a) : lockPair(a, b));
+    }
+  });
+}
+
+/** A report without its timing, which is the only part that may vary between runs. */
+function timeless(r: Report): unknown {
+  return { ...r, stats: { ...r.stats, ms: 0 } };
+}
+
+describe('verdicts', () => {
+  it('ok when no interleaving fails, saying how many executions cover them', () => {
+    const r = explore(philosophers(4, true));
+    expect(r.verdict).toBe('ok');
+    expect(r.complete).toBe(true);
+    expect(r.message).toBe(`No execution fails: ${r.stats.executions} executions cover every interleaving, up to reordering of independent steps.`);
+    expect(r.counterexample).toBeUndefined();
+  });
+
+  it('deadlock: the shortest is every philosopher holding the left fork', () => {
+    const r = explore(philosophers(5, false));
+    expect(r.verdict).toBe('deadlock');
+    const steps = r.counterexample!.steps;
+    expect(steps).toHaveLength(10);
+    expect(steps.filter((s) => s.blocked).map((s) => s.thread).sort()).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
+    expect(r.message).toMatch(/^Deadlock: P0, P1, P2, P3 and P4 can never run again; P0 waits in mutex_lock on fork1 held by P1; /);
+  });
+
+  it('violation: the counterexample is only what the failing step depends on', () => {
+    const s = scenario('busy bystander', (k) => {
+      const c = k.atomic('c');
+      const mine = k.atomic('mine');
+      k.thread('bystander', function* () {
+        for (let i = 0; i < 5; i++) yield* atomic_inc(mine);
+      });
+      k.thread('checker', function* () {
+        yield* atomic_inc(c);
+        const v = yield* atomic_read(c);
+        assert(v !== 1, 'c reached 1');
+      });
+    });
+    const r = explore(s);
+    expect(r).toMatchObject({ verdict: 'violation', message: 'c reached 1' });
+    expect(r.counterexample).toMatchObject({ schedule: 'b2', rule: 'assert', switches: 0 });
+  });
+
+  it('an exception in a thread body is a violation naming the thread', () => {
+    const r = explore(scenario('throws', (k) => {
+      const m = k.mutex('m');
+      k.thread('T1', function* () {
+        yield* mutex_lock(m);
+        throw new TypeError('boom');
+      });
+    }));
+    expect(r).toMatchObject({ verdict: 'violation', message: 'T1 threw TypeError: boom' });
+    expect(r.counterexample).toMatchObject({ rule: 'exception', schedule: 'a' });
+  });
+});
+
+describe('bounds end in incomplete, saying which', () => {
+  it('a thread that never ends runs into maxSteps, and the message names it', () => {
+    const s = scenario('spinner', (k) => {
+      const c = k.atomic('c');
+      k.thread('looper', function* () {
+        for (;;) yield* atomic_inc(c);
+      });
+      k.thread('T2', function* () {
+        yield* atomic_inc(c);
+      });
+    });
+    const r = explore(s, { maxSteps: 50 });
+    expect(r.verdict).toBe('incomplete');
+    const message = 'looper was still running after 50 steps (maxSteps), having taken 50 of them';
+    expect(r.incomplete).toEqual({ bound: 'maxSteps', message });
+    expect(r.message).toBe(`No failure found in ${r.stats.executions} executions, but the search is incomplete: ${message}.`);
+  });
+
+  it('maxExecutions', () => {
+    const r = explore(philosophers(5, true), { maxExecutions: 7 });
+    expect(r).toMatchObject({ verdict: 'incomplete', complete: false, incomplete: { bound: 'maxExecutions' } });
+    expect(r.stats.executions).toBe(7);
+  });
+
+  it('timeBudgetMs', () => {
+    const r = explore(philosophers(9, true), { timeBudgetMs: 30 });
+    expect(r).toMatchObject({ verdict: 'incomplete', incomplete: { bound: 'timeBudgetMs' } });
+  });
+
+  it('preemptionBound: AB-BA needs one preemption', () => {
+    const s = scenario('AB-BA', (k) => {
+      const a = k.mutex('A');
+      const b = k.mutex('B');
+      k.thread('T1', lockPair(a, b));
+      k.thread('T2', lockPair(b, a));
+    });
+    expect(explore(s, { preemptionBound: 0 })).toMatchObject({ verdict: 'incomplete', incomplete: { bound: 'preemptionBound' } });
+    const one = explore(s, { preemptionBound: 1 });
+    expect(one).toMatchObject({ verdict: 'deadlock', complete: false, incomplete: { bound: 'preemptionBound' } });
+    expect(one.stats.pruned).toBeGreaterThan(0);
+  });
+
+  it('a failure found before a bound ran out is still reported, with the bound', () => {
+    const s = scenario('early failure', (k) => {
+      const forks = [k.mutex('f0'), k.mutex('f1'), k.mutex('f2'), k.mutex('f3')];
+      forks.forEach((f, i) => k.thread(`P${i}`, lockPair(f, forks[(i + 1) % 4]!)));
+      k.thread('checker', function* () {
+        assert(false, 'always fails');
+      });
+    });
+    const r = explore(s, { maxExecutions: 10 });
+    expect(r.verdict).toBe('violation');
+    expect(r.complete).toBe(false);
+    expect(r.incomplete?.bound).toBe('maxExecutions');
+  });
+});
+
+describe('the search', () => {
+  it('explores independent threads as one execution', () => {
+    const s = scenario('independent', (k) => {
+      for (let i = 0; i < 8; i++) {
+        k.thread(`T${i}`, lockPair(k.mutex(`m${i}`), k.mutex(`n${i}`)));
+      }
+    });
+    expect(explore(s).stats.executions).toBe(1);
+  });
+
+  it('covers fewer executions than brute force and agrees with it', () => {
+    const s = philosophers(3, false);
+    const dpor = explore(s);
+    const brute = explore(s, { reduction: 'none' });
+    expect(dpor.verdict).toBe(brute.verdict);
+    expect(dpor.counterexample!.steps.length).toBe(brute.counterexample!.steps.length);
+    expect(dpor.stats.executions).toBeLessThan(brute.stats.executions / 5);
+  });
+
+  it('is deterministic: the same scenario and options give the same report', () => {
+    for (const s of [philosophers(4, false), philosophers(4, true)]) {
+      expect(timeless(explore(s))).toEqual(timeless(explore(s)));
+    }
+  });
+
+  it('reports stats and calls onExecution once per execution', () => {
+    let seen = 0;
+    const r = explore(philosophers(3, false), { onExecution: () => void seen++ });
+    expect(seen).toBe(r.stats.executions);
+    for (const k of ['executions', 'steps', 'redundant', 'pruned', 'failing', 'longest', 'ms'] as const) {
+      expect(Number.isInteger(r.stats[k]) && r.stats[k] >= 0).toBe(true);
+    }
+    expect(r.stats.steps).toBeGreaterThan(r.stats.executions);
+  });
+
+  it('refuses a scenario that does not replay the same way (state shared outside the engine)', () => {
+    let calls = 0; // lives outside build(k): shared between executions
+    const s = scenario('leaky', (k) => {
+      const a = k.mutex('a');
+      const b = k.mutex('b');
+      k.thread('T1', function* () {
+        yield* mutex_lock(calls++ % 2 === 0 ? a : b);
+        yield* mutex_unlock(a);
+      });
+      k.thread('T2', lockPair(a, b));
+    });
+    expect(() => explore(s)).toThrow(/^the scenario 'leaky' is not deterministic: replaying step 1, T1 did mutex_lock\(b\) where it did mutex_lock\(a\) before/);
+  });
+});
