@@ -13,8 +13,14 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** Runs until the JIT has settled: at least 3 runs and 500 ms. */
+function warmUp(s: Scenario): void {
+  const start = performance.now();
+  for (let i = 0; i < 3 || performance.now() - start < 500; i++) explore(s);
+}
+
 function measure(s: Scenario): { report: Report; ms: number } {
-  for (let i = 0; i < 2; i++) explore(s); // warm-up
+  warmUp(s);
   const times: number[] = [];
   let report!: Report;
   for (let i = 0; i < RUNS; i++) {
