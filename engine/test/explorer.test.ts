@@ -182,3 +182,16 @@ describe('the search', () => {
     expect(() => explore(s)).toThrow(/^the scenario 'leaky' is not deterministic: replaying step 1, T1 did mutex_lock\(b\) where it did mutex_lock\(a\) before/);
   });
 });
+
+describe('shared state is read in steps only', () => {
+  it('a thread reading an engine object between steps is told to read it in a step', () => {
+    const s = scenario('peek', (k) => {
+      const c = k.atomic('c');
+      k.thread('T1', function* () {
+        yield* atomic_inc(c);
+        if (c.value > 0) yield* atomic_inc(c);
+      });
+    });
+    expect(explore(s).message).toBe('T1 threw Error: T1 read c in its own code, between steps: read shared state in a step (e.g. yield* atomic_read), or the explorer cannot see the access');
+  });
+});

@@ -6,7 +6,7 @@ export type ParamValues = Record<string, string | number>;
  * A case's parameters, with defaults filled in and every value checked: an unknown name, a value of
  * the wrong type or out of range, or an unknown variant is a clear Error naming what is allowed.
  */
-export function resolveParams(c: Pick<Case, 'id' | 'variants' | 'params'>, given: ParamValues = {}): ParamValues & { variant: string } {
+export function resolveParams(c: { id: string } & Pick<Case, 'variants' | 'params'>, given: ParamValues = {}): ParamValues & { variant: string } {
   const known = new Map<string, CaseParam>(c.params.map((p) => [p.name, p]));
   const out: ParamValues = { variant: c.variants[0]!.id };
   for (const p of c.params) out[p.name] = p.default;

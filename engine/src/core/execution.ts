@@ -115,7 +115,7 @@ export class Execution {
 
   /** Runs thread code up to its next action; an exception there is a violation at step `after`. */
   private advance(t: KThread, value: unknown, after: number): void {
-    setRunning(t);
+    setRunning(t, true);
     try {
       t.advance(value);
     } catch (e) {

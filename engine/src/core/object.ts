@@ -1,3 +1,4 @@
+import { threadBetweenSteps } from './thread.ts';
 import type { World } from './world.ts';
 
 /**
@@ -87,9 +88,20 @@ export abstract class KObject {
     this.id = world.register(this);
   }
 
-  /** Records a read of this object when a condition is being evaluated for its footprint. */
+  /**
+   * Call in every getter that exposes shared state. It records the read when a `wait_event`
+   * condition is evaluated for its footprint, and refuses a read from a thread's own code between
+   * steps, which the explorer could not see (read it in a step instead, e.g. `atomic_read`).
+   */
   protected observe(): void {
-    readTracker?.push(this.id * 4 + READ);
+    if (readTracker) {
+      readTracker.push(this.id * 4 + READ);
+      return;
+    }
+    const t = threadBetweenSteps();
+    if (t) {
+      throw new Error(`${t.name} read ${this.name} in its own code, between steps: read shared state in a step (e.g. yield* atomic_read), or the explorer cannot see the access`);
+    }
   }
 
   /** The state a reader sees: holders, queues, counts. */

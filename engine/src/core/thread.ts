@@ -119,6 +119,8 @@ export class KThread {
 }
 
 let running: KThread | null = null;
+/** Whether the running thread is executing its own code between steps (not a step). */
+let betweenSteps = false;
 
 /** The thread whose code or step is running now. Kernel operations use it to know who calls them. */
 export function currentThread(): KThread {
@@ -128,6 +130,12 @@ export function currentThread(): KThread {
   return running;
 }
 
-export function setRunning(t: KThread | null): void {
+export function setRunning(t: KThread | null, code = false): void {
   running = t;
+  betweenSteps = t !== null && code;
+}
+
+/** The thread running its own code between steps, if one is: reads of shared state there are invisible to the explorer. */
+export function threadBetweenSteps(): KThread | null {
+  return betweenSteps ? running : null;
 }
