@@ -39,3 +39,42 @@ export { Lock, type LockMode } from './sync/lock.ts';
 
 // Checks
 export { Lockdep, type LockdepReport, type LockdepEdge, type LockdepWarning } from './checks/lockdep.ts';
+export { nonBlockStart, nonBlockEnd } from './sync/context.ts';
+
+// Memory management: mm_struct and its two counts, VMAs, page tables, faults, uaccess, processes, files
+export { MmStruct, mmget, mmget_not_zero, mmput, mmgrab, mmdrop, mmget_still_valid, type MmOptions, type VmaSetup } from './mm/mm_struct.ts';
+export { Counter } from './mm/counter.ts';
+export {
+  VmArea, find_vma, vma_kernel_pagesize, PAGE_SIZE, VM_READ, VM_WRITE, VM_SHARED, VM_PFNMAP, VM_IO,
+  type VmOperations, type VmFault, type VmaOptions,
+} from './mm/vma.ts';
+export { PageTable, remap_pfn_range, zap_vma_ptes, unmap_page_range } from './mm/page_table.ts';
+export { sys_mmap, sys_munmap, sys_brk, type MmapOptions } from './mm/mmap.ts';
+export { do_munmap, unmap_vmas, remove_vma, exit_mmap } from './mm/unmap.ts';
+export { handle_mm_fault, do_page_fault, userLoad, userStore, FAULT_FLAG_WRITE, VM_FAULT_SIGBUS, VM_FAULT_NOPAGE, type UserFault } from './mm/fault.ts';
+export { copy_from_user, copy_to_user } from './mm/uaccess.ts';
+export { kmap_atomic, kunmap_atomic, kmap_local_page, kunmap_local } from './mm/highmem.ts';
+export { mmap_read_lock, mmap_read_trylock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock } from './mm/mmap_lock.ts';
+export { File, get_file, fput, type FileOperations } from './mm/file.ts';
+export { Process, Task, current, get_task_mm, sys_close, type ProcessOptions } from './mm/process.ts';
+export { FilesStruct, close_fd, put_files_struct } from './mm/files.ts';
+export { do_exit } from './mm/exit.ts';
+export {
+  MmuNotifierRange, mmu_notifier_range_init, mmu_notifier_release, mmu_notifier_invalidate_range_start,
+  mmu_notifier_invalidate_range_start_nonblock, mmu_notifier_invalidate_range_end, type MmuNotifierHooks,
+} from './mm/notifier_calls.ts';
+export { EAGAIN, EBADF, EEXIST, EFAULT, EINVAL } from './mm/errno.ts';
+
+// mmu notifiers and hmm
+export {
+  MmuNotifier, mmu_notifier_register, mmu_notifier_unregister, mmu_notifier_unregister_no_release, deviceAccess,
+  type MmuNotifierOps,
+} from './notifier/mmu_notifier.ts';
+export { MmuNotifierSubscriptions, synchronize_srcu } from './notifier/subscriptions.ts';
+export {
+  Hmm, HmmMirror, HmmRange, hmm_range_register, hmm_range_unregister, hmm_range_wait_until_valid, hmm_mirror_unregister,
+  hmm_invalidate_range_start, hmm_invalidate_range_end, hmm_release, type HmmMirrorOps, type HmmUpdate, type HmmOptions, type HmmVariant,
+} from './notifier/hmm.ts';
+
+// The leak finder
+export { References, mustDie, type Holder, type Reference, type LeakDetail, type LeakEdge } from './checks/leaks.ts';

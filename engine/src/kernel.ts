@@ -7,6 +7,11 @@ import { Refcount } from './sync/refcount.ts';
 import { RwSemaphore, type RwsemOptions } from './sync/rwsem.ts';
 import { Spinlock, type SpinlockOptions } from './sync/spinlock.ts';
 import { WaitQueue } from './sync/waitqueue.ts';
+import { File, type FileOperations } from './mm/file.ts';
+import { MmStruct, type MmOptions } from './mm/mm_struct.ts';
+import { Process, type ProcessOptions } from './mm/process.ts';
+import { Hmm, HmmRange, type HmmOptions } from './notifier/hmm.ts';
+import { MmuNotifier, type MmuNotifierOps } from './notifier/mmu_notifier.ts';
 
 /**
  * The `k` a scenario's `build(k)` receives: it makes the world's threads (`k.thread`) and objects.
@@ -45,6 +50,38 @@ export class Kernel extends World {
   /** A `struct kref`, initialised to 1 as `kref_init` does. */
   kref(name: string): Refcount {
     return new Refcount(this, name, 1);
+  }
+
+  /** An mm with one user held from the start by the scenario (an mm a driver works on); see also `process`. */
+  mm(name: string, options?: MmOptions): MmStruct {
+    const mm = new MmStruct(this, name, options);
+    mm.mm_users.init(null, 'mm_alloc');
+    return mm;
+  }
+
+  /** A process: an mm, a file table, and the threads made with `process.thread(name, body)`. */
+  process(name: string, options?: ProcessOptions): Process {
+    return new Process(this, name, options);
+  }
+
+  /** A file with one reference held from the start by the scenario; `process.open` makes one a process has open. */
+  file(name: string, f_op?: FileOperations): File {
+    return new File(this, name, f_op);
+  }
+
+  /** An mmu notifier subscription; with `mm`, it is registered before the threads run. */
+  mmuNotifier(name: string, ops: MmuNotifierOps, mm?: MmStruct): MmuNotifier {
+    return new MmuNotifier(this, name, ops, mm);
+  }
+
+  /** The `struct hmm` of `mm`, subscribed to its mmu notifiers, with its mirrors registered. */
+  hmm(name: string, mm: MmStruct, options: HmmOptions): Hmm {
+    return new Hmm(this, name, mm, options);
+  }
+
+  /** A driver's `struct hmm_range`, to register with `hmm_range_register`. */
+  hmmRange(name: string): HmmRange {
+    return new HmmRange(this, name);
   }
 
   /** Adds an object of your own (a subclass of `KObject`), made with this world. */

@@ -50,6 +50,17 @@ describe('listings', () => {
     expect(explore(s).lockdep.warnings[0]!.text).toContain('(mmap_sem) for read, at: down_read in inner, line 11');
   });
 
+  it('without a listing, labels mark nothing', () => {
+    const s = scenario('unlisted', (k) => {
+      const sem = k.rwsem('sem');
+      k.thread('T1', function* () {
+        yield* at('R1', down_read(sem));
+        yield* at(7, up_read(sem));
+      });
+    });
+    expect(replay(s, 'a2').steps.map((x) => x.line ?? null)).toEqual([null, 7]);
+  });
+
   it('an unknown label is reported with the labels that exist', () => {
     const s = scenario('typo', (k) => {
       const sem = k.rwsem('sem');

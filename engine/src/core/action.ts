@@ -70,10 +70,13 @@ export function* perform<R>(action: Action<R>): Op<R> {
 /**
  * Runs `op` as the code at `where` of the scenario's listing: a label (`'R1'`, a `//@R1` marker in
  * the listing) or a line number. Steps taken inside carry that line; calls nest, so a step inside
- * `copro_handle_mm_fault` carries its own line and, in `stack`, the line of the call.
+ * `copro_handle_mm_fault` carries its own line and, in `stack`, the line of the call. Without a
+ * listing a label marks nothing (so models can label their code); with one, an unknown label is an
+ * error.
  */
 export function* at<T>(where: string | number, op: Op<T>): Op<T> {
   const t = currentThread();
+  if (typeof where === 'string' && t.world.listing === undefined) return yield* op;
   t.lines.push(typeof where === 'number' ? where : t.world.lineOf(where));
   try {
     return yield* op;

@@ -14,11 +14,37 @@ export function inAtomic(t: KThread): boolean {
 }
 
 /**
+ * The kernel's `non_block_start()`/`non_block_end()` (`current->non_block_count`, Linux v5.4+): a
+ * section that is not atomic but must not sleep, such as a non-blockable mmu notifier callback.
+ * `might_sleep()` inside it is a violation; `why` ends its message, e.g. "in the non-blockable
+ * invalidate_range_start of hmm1". Thread-local, so these are plain calls rather than steps.
+ */
+const nonBlocking = new WeakMap<KThread, string[]>();
+
+/** Enters a non-blocking section (`non_block_start`). */
+export function nonBlockStart(t: KThread, why: string): void {
+  const section = nonBlocking.get(t);
+  if (section) section.push(why);
+  else nonBlocking.set(t, [why]);
+}
+
+/** Leaves the innermost non-blocking section (`non_block_end`). */
+export function nonBlockEnd(t: KThread): void {
+  if (!nonBlocking.get(t)?.pop()) throw new Violation('unbalanced', `${t.name} called non_block_end without a matching non_block_start`);
+}
+
+/**
  * The kernel's `might_sleep()`: sleeping in atomic context is a violation, reported as the kernel's
  * "BUG: sleeping function called from invalid context".
  */
 export function mightSleep(t: KThread, op: string, what: string): void {
-  if (!inAtomic(t)) return;
+  if (!inAtomic(t)) {
+    const section = nonBlocking.get(t);
+    if (section && section.length > 0) {
+      throw new Violation('sleep-in-atomic', `BUG: sleeping function called from invalid context: ${t.name} calls ${op}(${what}) ${section[section.length - 1]}`);
+    }
+    return;
+  }
   const spin = t.held.find((h) => h.lock.kind === 'spinlock');
   const why = spin
     ? `while holding spinlock ${spin.lock.name}`
