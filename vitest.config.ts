@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { getViteConfig } from 'astro/config';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,27 @@ export default defineConfig({
           environment: 'node',
         },
       },
+      {
+        // The site's tests read the built site in dist/ (npm test builds it first) and drive
+        // Debian's Chromium for what only a browser can check.
+        test: {
+          name: 'site',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/components/**'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      // The site's components rendered one by one through Astro's Container API, which needs
+      // Astro's own Vite setup.
+      getViteConfig({
+        test: {
+          name: 'components',
+          include: ['test/components/**/*.test.ts'],
+          environment: 'node',
+        },
+      }),
     ],
   },
 });

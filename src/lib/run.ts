@@ -1,0 +1,33 @@
+/**
+ * The engine, run at build time. Each scenario is explored once per build (pages and components
+ * that show the same scenario share the report), and a page can state what it expects, so prose
+ * that a model change has made wrong fails the build instead of going out stale.
+ */
+import { explore, replay, type ExploreOptions, type Report, type Scenario, type Trace, type Verdict } from '@interleave/engine';
+import type { LockdepReport } from '@interleave/engine';
+
+const reports = new WeakMap<Scenario, Report>();
+
+export function exploreOnce(s: Scenario, options?: ExploreOptions): Report {
+  if (options) return explore(s, options);
+  let r = reports.get(s);
+  if (!r) {
+    r = explore(s);
+    reports.set(s, r);
+  }
+  return r;
+}
+
+/** Fails the build when the engine's verdict is not the one the page's text relies on. */
+export function checkExpected(where: string, report: Report, expected: Verdict | undefined): void {
+  if (expected === undefined || report.verdict === expected) return;
+  throw new Error(
+    `${where}: the page says '${report.scenario}' ends in ${expected}, but the engine now says ${report.verdict} (${report.message}). ` +
+      'Update the text around it.',
+  );
+}
+
+/** The trace of a report's shortest failure, replayed (with every state), or null when it has none. */
+export function counterexampleTrace(s: Scenario, report: Report): (Trace & { lockdep: LockdepReport }) | null {
+  return report.counterexample ? replay(s, report.counterexample.schedule) : null;
+}

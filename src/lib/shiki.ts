@@ -1,0 +1,50 @@
+/**
+ * One Shiki setup for the whole site: Markdown code fences (astro.config.mjs) and the listing
+ * components both use it, so every code block looks the same. Highlighting happens at build time
+ * only; no Shiki reaches the browser.
+ */
+import {
+  transformerMetaHighlight,
+  transformerNotationDiff,
+  transformerNotationHighlight,
+} from '@shikijs/transformers';
+import type { ShikiTransformer } from 'shiki';
+
+/** Light and dark themes; the dark colours are CSS variables switched by prefers-color-scheme. */
+export const themes = { light: 'github-light', dark: 'github-dark' } as const;
+
+export const fenceTransformers = (): ShikiTransformer[] => [
+  transformerNotationDiff(),
+  transformerNotationHighlight(),
+  transformerMetaHighlight(),
+];
+
+export interface ListingLinesOptions {
+  /** Prefix for each line's id (`<prefix>-L<n>`), so a timeline can link to a line. */
+  idPrefix?: string | undefined;
+  /** Lines to mark (1-based). */
+  highlight?: ReadonlySet<number>;
+  /** Classes to add per line (1-based), e.g. a diff's `diff add`. */
+  classes?: ReadonlyMap<number, string>;
+  /** Extra attributes per line (1-based), e.g. a diff's `data-mark`. */
+  attributes?: ReadonlyMap<number, Record<string, string>>;
+}
+
+/**
+ * Marks up every line of a listing: `data-line` (its number), an optional id, and classes for
+ * highlighted lines. Each line stays one `span.line`, which is what the widgets step through.
+ */
+export const transformerListingLines = (o: ListingLinesOptions = {}): ShikiTransformer => ({
+  name: 'interleave:listing-lines',
+  pre(node) {
+    this.addClassToHast(node, 'listing-code');
+  },
+  line(node, line) {
+    node.properties['data-line'] = line;
+    Object.assign(node.properties, o.attributes?.get(line));
+    if (o.idPrefix) node.properties['id'] = `${o.idPrefix}-L${line}`;
+    if (o.highlight?.has(line)) this.addClassToHast(node, 'highlighted');
+    const extra = o.classes?.get(line);
+    if (extra) this.addClassToHast(node, extra.split(' '));
+  },
+});
