@@ -1,6 +1,7 @@
 import { exploreScenario, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './core/explorer.ts';
 import { Simulation, replaySchedule, type Step, type Trace, type Verdict } from './core/simulation.ts';
 import { Lockdep, type LockdepReport } from './checks/lockdep.ts';
+import { count } from './core/plural.ts';
 import { isScenario, type Scenario } from './scenario.ts';
 
 /** The shortest failing execution: replay its `schedule` to see it again. */
@@ -70,9 +71,9 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
     };
   } else if (incomplete) {
     report.verdict = 'incomplete';
-    report.message = `No failure found in ${stats.executions} executions, but the search is incomplete: ${incomplete.message}.`;
+    report.message = `No failure found in ${count(stats.executions, 'execution')}, but the search is incomplete: ${incomplete.message}.`;
   } else {
-    report.message = `No execution fails: ${stats.executions} execution${stats.executions === 1 ? '' : 's'} cover every interleaving, up to reordering of independent steps.`;
+    report.message = `No execution fails: ${count(stats.executions, 'execution')} ${stats.executions === 1 ? 'covers' : 'cover'} every interleaving, up to reordering of independent steps.`;
   }
   return report;
 }

@@ -97,7 +97,7 @@ describe('interleave (command line)', () => {
   it('bounds: an incomplete search exits 3', () => {
     const r = run('explore', 'cxl', '--variant', 'fixed', '--max-executions', '1');
     expect(r.status).toBe(3);
-    expect(r.out).toContain('incomplete: the search stopped after 1 executions (maxExecutions)');
+    expect(r.out).toContain('incomplete: the search stopped after 1 execution (maxExecutions)');
   });
 
   it('replay re-runs a schedule, and rejects one that does not fit', () => {

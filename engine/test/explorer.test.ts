@@ -94,6 +94,22 @@ describe('bounds end in incomplete, saying which', () => {
     expect(r.message).toBe(`No failure found in ${r.stats.executions} executions, but the search is incomplete: ${message}.`);
   });
 
+  it('a cut execution still explores orders that start with the threads it never ran', () => {
+    const s = scenario('cut', (k) => {
+      const c = k.atomic('c');
+      k.thread('looper', function* () {
+        for (;;) yield* atomic_inc(c);
+      });
+      k.thread('checker', function* () {
+        const v = yield* atomic_read(c);
+        assert(v !== 0, 'checker ran first');
+      });
+    });
+    const r = explore(s, { maxSteps: 20 });
+    expect(r).toMatchObject({ verdict: 'violation', message: 'checker ran first', incomplete: { bound: 'maxSteps' } });
+    expect(r.counterexample!.schedule).toBe('b');
+  });
+
   it('maxExecutions', () => {
     const r = explore(philosophers(5, true), { maxExecutions: 7 });
     expect(r).toMatchObject({ verdict: 'incomplete', complete: false, incomplete: { bound: 'maxExecutions' } });

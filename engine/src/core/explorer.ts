@@ -1,4 +1,5 @@
 import { now } from './clock.ts';
+import { count } from './plural.ts';
 import { Execution, type Instantiable, type StepRecord, type Terminal, type ViolationRecord } from './execution.ts';
 import { fewestSwitches } from './linearize.ts';
 import { WRITE, modesConflict, footprintsConflict, type Access, type Mode } from './object.ts';
@@ -195,9 +196,8 @@ export function exploreScenario(
     return clocks[b]![ta]! >= clocks[a]![ta]!;
   };
 
-  const recordStep = (rec: StepRecord): number[] => {
-    const i = path.length;
-    const t = rec.tid;
+  /** The vector clock a step of `t` would have after the path, and the steps it directly depends on. */
+  const dependencies = (t: number, wakeOf: number, footprint: readonly Access[]): { clock: Int32Array; direct: number[] } => {
     const clock = new Int32Array(n);
     const prev = lastStepOf[t]!;
     const direct: number[] = [];
@@ -205,11 +205,11 @@ export function exploreScenario(
       clock.set(clocks[prev]!);
       direct.push(prev);
     }
-    if (rec.wakeOf >= 0) {
-      join(clock, clocks[rec.wakeOf]!);
-      direct.push(rec.wakeOf);
+    if (wakeOf >= 0) {
+      join(clock, clocks[wakeOf]!);
+      direct.push(wakeOf);
     }
-    for (const a of rec.footprint) {
+    for (const a of footprint) {
       const hist = history.get(a >> 2);
       if (!hist) continue;
       const mode = (a & 3) as Mode;
@@ -223,6 +223,13 @@ export function exploreScenario(
       }
     }
     clock[t] = (prev >= 0 ? clocks[prev]![t]! : 0) + 1;
+    return { clock, direct };
+  };
+
+  /** Appends a step to the path with its vector clock; returns the earlier steps it directly depends on. */
+  const recordStep = (rec: StepRecord): number[] => {
+    const i = path.length;
+    const { clock, direct } = dependencies(rec.tid, rec.wakeOf, rec.footprint);
     for (const a of rec.footprint) {
       let hist = history.get(a >> 2);
       if (!hist) history.set(a >> 2, (hist = []));
@@ -230,7 +237,7 @@ export function exploreScenario(
     }
     path.push(rec);
     clocks.push(clock);
-    lastStepOf[t] = i;
+    lastStepOf[rec.tid] = i;
     return direct;
   };
 
@@ -245,15 +252,16 @@ export function exploreScenario(
   };
 
   /**
-   * For the step just taken (`last`), and each earlier step `e` it races with: before `e`, some
-   * thread must start the order in which `last` comes first. That order is `v`: the steps after `e`
-   * that do not happen after it, then `last`. Its initials are the threads whose first step in `v`
-   * has nothing in `v` before it.
+   * For a step of thread `tid` at position `last` (the step just taken, or, at a cut, the step a
+   * thread would take next), and each earlier step `e` it races with: before `e`, some thread must
+   * start the order in which that step comes first. That order is `v`: the steps after `e` that do
+   * not happen after it, then the step. Its initials are the threads whose first step in `v` has
+   * nothing in `v` before it.
    */
-  const addRaces = (last: number, direct: readonly number[]) => {
-    const rec = path[last]!;
+  const addRaces = (tid: number, wakeOf: number, clock: Int32Array, direct: readonly number[], last: number) => {
+    const before = (a: number, b: number) => (b === last ? clock[path[a]!.tid]! >= clocks[a]![path[a]!.tid]! : hb(a, b));
     for (const e of direct) {
-      if (path[e]!.tid === rec.tid || e === rec.wakeOf) continue;
+      if (path[e]!.tid === tid || e === wakeOf) continue;
       if (direct.some((d) => d !== e && d > e && hb(e, d))) continue; // ordered through another step: not a race
       const node = stack[e]!;
       const v: number[] = [];
@@ -263,16 +271,30 @@ export function exploreScenario(
       const seen = new Set<number>();
       for (let k = 0; k < v.length; k++) {
         const j = v[k]!;
-        const t = path[j]!.tid;
+        const t = j === last ? tid : path[j]!.tid;
         if (seen.has(t)) continue;
         seen.add(t);
         let first = true;
-        for (let m = 0; m < k && first; m++) if (hb(v[m]!, j)) first = false;
+        for (let m = 0; m < k && first; m++) if (before(v[m]!, j)) first = false;
         if (first) initials.add(t);
       }
       if ([...initials].some((t) => node.backtrack.has(t))) continue;
       const candidates = [...initials].sort((a, b) => a - b);
       node.backtrack.add(candidates.find((t) => !node.sleep.has(t)) ?? candidates[0]!);
+    }
+  };
+
+  /**
+   * At a cut (maxSteps), the threads that could still run have steps no execution took yet: check
+   * their races as if each ran next, so the orders that start with them are explored too.
+   */
+  const racesOfPending = () => {
+    for (const t of exec.threads) {
+      if (!t.runnable) continue;
+      const action = t.pending!;
+      const wakeOf = action.wake ? t.wokenBy : -1;
+      const { clock, direct } = dependencies(t.index, wakeOf, action.footprint(t));
+      addRaces(t.index, wakeOf, clock, direct, path.length);
     }
   };
 
@@ -319,7 +341,7 @@ export function exploreScenario(
     stats.steps++;
     node.taken.set(tid, rec.footprint);
     const direct = recordStep(rec);
-    if (dpor) addRaces(path.length - 1, direct);
+    if (dpor) addRaces(rec.tid, rec.wakeOf, clocks[clocks.length - 1]!, direct, path.length - 1);
   };
 
   /** Runs the current execution to its end, choosing the previous thread where it can. */
@@ -329,6 +351,7 @@ export function exploreScenario(
       const node = newNode();
       stack.push(node);
       const terminal = exec.terminal(o.maxSteps);
+      if (terminal?.kind === 'cut' && dpor) racesOfPending();
       if (terminal) return terminal;
       const prev = depth > 0 ? path[depth - 1]!.tid : -1;
       const choices = node.runnable.filter((t) => !node.sleep.has(t));
@@ -434,7 +457,7 @@ export function exploreScenario(
     const branch = nextBranch();
     if (!branch) break;
     if (stats.executions >= o.maxExecutions) {
-      hitBound('maxExecutions', `the search stopped after ${o.maxExecutions} executions (maxExecutions)`);
+      hitBound('maxExecutions', `the search stopped after ${count(o.maxExecutions, 'execution')} (maxExecutions)`);
       break;
     }
     if (t - started >= o.timeBudgetMs) {

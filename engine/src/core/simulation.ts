@@ -28,6 +28,8 @@ export interface Step {
 
 export interface ThreadState {
   name: string;
+  /** The listing functions shown in this thread's column (`k.thread`'s `code` option). */
+  code?: string[];
   status: KThread['status'];
   line?: number;
   stack: number[];
@@ -76,6 +78,7 @@ export function threadState(t: KThread): ThreadState {
     atomic: { preemptCount: t.preemptCount, irqsDisabled: t.irqsDisabled, pagefaultsDisabled: t.pagefaultsDisabled },
   };
   if (t.line !== undefined) s.line = t.line;
+  if (t.options.code) s.code = [...t.options.code];
   if (t.waiting) {
     const info = t.waiting.on.waitInfo(t);
     s.waiting = { op: t.waiting.op, object: t.waiting.on.name, text: info.text, blockers: info.blockers.map((b) => b.name) };

@@ -9,9 +9,10 @@ import { Lock, names, unique } from './lock.ts';
 /**
  * Which readers a rw_semaphore admits and whom a release grants:
  *
- * - `'fifo'` (default): Linux v4.x (`rwsem-xadd.c`), which the cxl and userfaultfd bugs ran on. A
- *   new reader queues whenever anyone waits, even if readers hold the lock; a release grants the
- *   consecutive readers at the head of the queue together, or the writer at the head.
+ * - `'fifo'` (default): Linux v4.x (`rwsem-xadd.c`), which the cxl bug ran on. A new reader queues
+ *   whenever anyone waits, even if readers hold the lock; a release grants the consecutive readers
+ *   at the head of the queue together, or the writer at the head. (v6.x, where the userfaultfd bug
+ *   lives, keeps the same rule for an arriving reader; kernel-semantics §1.3.)
  * - `'phase-fair'`: Linux v5.3 and later. As `'fifo'`, but when the first waiter is a reader, a
  *   release grants every queued reader (up to 256), skipping the writers between them.
  * - `'reader-preferring'`: not Linux. A reader joins whenever no writer holds the lock, so a
