@@ -25,7 +25,8 @@ export interface MmapOptions {
   pageSize?: number;
 }
 
-function* do_mmap(mm: MmStruct, addr: number, len: number, o: MmapOptions): Op<number> {
+/** The body of mmap (MAP_FIXED_NOREPLACE), for a caller that holds `mm`'s mmap_lock for write (as vm_mmap_pgoff does). */
+export function* do_mmap(mm: MmStruct, addr: number, len: number, o: MmapOptions): Op<number> {
   const end = addr + len;
   const free = yield* perform(
     act('do_mmap', mm, READ, (t) => {
