@@ -1,11 +1,12 @@
 import { cxl } from './cxl/index.ts';
+import { hmm } from './hmm/index.ts';
 import type { Case, CaseId } from './types.ts';
 
 /**
  * The five cases of the site, by id. Each seed document in shared/seeds becomes one scenario here,
  * buggy and fixed, built on the engine's models.
  */
-export const cases: Readonly<Partial<Record<CaseId, Case>>> = Object.freeze({ cxl });
+export const cases: Readonly<Partial<Record<CaseId, Case>>> = Object.freeze({ cxl, hmm });
 
 export const caseIds: readonly CaseId[] = ['cxl', 'hmm', 'userfaultfd', 'intel-svm', 'vfio-pci'];
 

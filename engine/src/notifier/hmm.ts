@@ -9,7 +9,7 @@ import { mmdrop, mmget_not_zero, mmput, type MmStruct } from '../mm/mm_struct.ts
 import type { MmuNotifierRange } from '../mm/notifier_calls.ts';
 import { Mutex, mutex_lock, mutex_trylock, mutex_unlock } from '../sync/mutex.ts';
 import { Refcount, kref_get, kref_get_unless_zero, kref_put } from '../sync/refcount.ts';
-import { RwSemaphore, down_read, down_read_trylock, down_write, up_read, up_write } from '../sync/rwsem.ts';
+import { RwSemaphore, down_read, down_read_trylock, down_write, up_read, up_write, type RwsemPolicy } from '../sync/rwsem.ts';
 import { kfree } from '../sync/slab.ts';
 import { Spinlock, spin_lock_irqsave, spin_unlock_irqrestore } from '../sync/spinlock.ts';
 import { WaitQueue, wait_event, wake_up_all } from '../sync/waitqueue.ts';
@@ -100,6 +100,19 @@ export interface HmmOptions {
   variant?: HmmVariant;
   /** The mirrors registered from the start, by name. */
   mirrors: Record<string, HmmMirrorOps>;
+  /** The policy of `mirrors_sem`: `'fifo'` (the default: the rwsem of v5.2) or another of `RWSEM_POLICIES`. */
+  policy?: RwsemPolicy;
+  /**
+   * hmm's invalidate_range_start/end, for a scenario that shows its own code for them (a case whose
+   * listing lines their steps must carry). By default the model's own, for `variant`.
+   */
+  callbacks?: HmmCallbacks;
+}
+
+/** Replacements for hmm's mmu notifier callbacks (see `HmmOptions.callbacks`). */
+export interface HmmCallbacks {
+  invalidate_range_start?(hmm: Hmm, range: MmuNotifierRange): Op<number>;
+  invalidate_range_end?(hmm: Hmm, range: MmuNotifierRange): Op<void>;
 }
 
 /**
@@ -135,12 +148,12 @@ export class Hmm extends KObject {
     this.variant = variant;
     this.kref = new Refcount(world, `${name}.kref`, mirrors.length);
     this.lock = variant === 'buggy' ? new Mutex(world, `${name}.lock`) : new Spinlock(world, `${name}.ranges_lock`);
-    this.mirrors_sem = new RwSemaphore(world, `${name}.mirrors_sem`);
+    this.mirrors_sem = new RwSemaphore(world, `${name}.mirrors_sem`, options.policy ? { policy: options.policy } : {});
     this.wq = new WaitQueue(world, `${name}.wq`);
     this.mmu_notifier = new MmuNotifier(world, `${name}.mmu_notifier`, {
       release: () => hmm_release(this),
-      invalidate_range_start: (_sub, range) => hmm_invalidate_range_start(this, range),
-      invalidate_range_end: (_sub, range) => hmm_invalidate_range_end(this, range),
+      invalidate_range_start: (_sub, range) => (options.callbacks?.invalidate_range_start ?? hmm_invalidate_range_start)(this, range),
+      invalidate_range_end: (_sub, range) => (options.callbacks?.invalidate_range_end ?? hmm_invalidate_range_end)(this, range),
     }, mm);
     mm.mm_count.init(this, 'mmgrab');
     for (const [n, ops] of mirrors) this.mirrors.push(new HmmMirror(world, n, this, ops));
@@ -200,7 +213,7 @@ function* notifiers_decrement(hmm: Hmm): Op<void> {
 }
 
 /** Drops a reference; the last one frees the hmm. */
-function* hmm_put(hmm: Hmm): Op<void> {
+export function* hmm_put(hmm: Hmm): Op<void> {
   yield* kref_put(hmm.kref, () => hmm_free(hmm));
 }
 

@@ -1,6 +1,7 @@
 import { act, dynamicAct, perform, type Op } from '../core/action.ts';
 import { ADD, KObject, READ, WRITE, access, type ObjectState } from '../core/object.ts';
 import { BUG_ON, Violation } from '../core/violation.ts';
+import type { KThread } from '../core/thread.ts';
 import type { World } from '../core/world.ts';
 import { assertBuilding } from '../mm/build.ts';
 import { hex } from '../mm/vma.ts';
@@ -173,12 +174,20 @@ export function* mmu_notifier_unregister_no_release(sub: MmuNotifier, mm: MmStru
 export function* deviceAccess(subscription: MmuNotifier, address: number): Op<void> {
   yield* perform(
     act('device_access', subscription, READ, (t) => {
-      checkAlive(subscription, t, 'device_access');
-      const inv = subscription.invalidating.find((i) => i.range.start <= address && address < i.range.end);
-      if (inv) {
-        throw new Violation('mmu-notifier', `${t.name} touched ${hex(address)} through ${subscription.name} while ${inv.range} is being invalidated (its invalidate_range_start returned 0 at step ${inv.step + 1}, to ${inv.thread}): a secondary MMU must not touch the range until invalidate_range_end`);
-      }
+      checkDeviceAccess(subscription, t, address);
       subscription.world.note(`${subscription.name}'s device touches ${hex(address)}`);
     }),
   );
+}
+
+/**
+ * `deviceAccess`'s check, for a device model whose access is part of a larger step (one that also
+ * walks the device's own page table, say); that step must declare a read of `subscription`.
+ */
+export function checkDeviceAccess(subscription: MmuNotifier, t: KThread, address: number): void {
+  checkAlive(subscription, t, 'device_access');
+  const inv = subscription.invalidating.find((i) => i.range.start <= address && address < i.range.end);
+  if (inv) {
+    throw new Violation('mmu-notifier', `${t.name} touched ${hex(address)} through ${subscription.name} while ${inv.range} is being invalidated (its invalidate_range_start returned 0 at step ${inv.step + 1}, to ${inv.thread}): a secondary MMU must not touch the range until invalidate_range_end`);
+  }
 }

@@ -1,0 +1,134 @@
+import { HmmMirrorGpu, gpu_mirror_range, gpu_read } from '../../devices/hmm-mirror.ts';
+import type { Kernel } from '../../kernel.ts';
+import { PAGE_SIZE } from '../../mm/vma.ts';
+import type { HmmMirrorOps, HmmVariant } from '../../notifier/hmm.ts';
+import { scenario, type Scenario } from '../../scenario.ts';
+import type { RwsemPolicy } from '../../sync/rwsem.ts';
+import { hmmCallbacks } from './invalidate.ts';
+import { listings } from './listing.ts';
+import { hmm_mirror_unregister } from './mirror_unregister.ts';
+import { MmOomFlags, OomReaperList, oom_reaper, type Oom } from './oom_reaper.ts';
+
+/**
+ * Which defect a scenario shows: the document's two (`'notifiers'`, `'eagain'`), or the third one the
+ * same change cured (`'end'`: after a non-blocking start that succeeds, the buggy end takes a mutex).
+ */
+export type HmmBug = 'notifiers' | 'eagain' | 'end';
+
+/** A mirror whose device has nothing to clear: its callback never needs to sleep. */
+const idleMirror: HmmMirrorOps = {
+  *sync_cpu_device_pagetables() {
+    return 0;
+  },
+};
+
+export interface HmmParams {
+  variant: HmmVariant;
+  bug: HmmBug;
+  /** How many one-page ranges the driver mirrors (scenario A registers and waits for each; in B the GPU maps and reads each). */
+  ranges: number;
+  policy: RwsemPolicy;
+  /**
+   * Not a parameter of the case: run the engine model's own hmm callbacks (notifier/hmm.ts, which carry
+   * no listing lines) instead of the case's, so a test can check that the two agree.
+   */
+  modelCallbacks?: boolean;
+}
+
+function callbacks(p: HmmParams) {
+  return p.modelCallbacks ? {} : { callbacks: hmmCallbacks(p.variant) };
+}
+
+/** Where the victim's anonymous memory starts: one page per range. */
+export const BASE = 0x10000;
+
+/**
+ * The world of both scenarios: the mm M of the process the OOM killer will pick (mmap_sem, one private
+ * anonymous VMA with one populated page per range), its `struct hmm` with the variant's callbacks, and
+ * the driver's GPU, registered as a mirror. Names follow kernel-semantics.md's script: D the driver,
+ * U the other driver, R the OOM reaper.
+ */
+function world(k: Kernel, p: HmmParams, withU: boolean) {
+  const mm = k.mm('M', { lock: 'mmap_sem', policy: p.policy });
+  mm.addVma(BASE, p.ranges * PAGE_SIZE, { populated: true });
+  const gpu = k.object((w) => new HmmMirrorGpu(w, 'gpu'));
+  const mirrors: Record<string, HmmMirrorOps> = { 'gpu.mirror': gpu.ops };
+  // U's own device is idle: it has nothing to clear (its callback is never reached in scenario A).
+  if (withU) mirrors['U.mirror'] = idleMirror;
+  const hmm = k.hmm('hmm', mm, { variant: p.variant, mirrors, policy: p.policy, ...callbacks(p) });
+  gpu.attach(hmm.mirrors[0]!);
+  const pages = Array.from({ length: p.ranges }, (_, i) => BASE + i * PAGE_SIZE);
+  return { mm, hmm, gpu, pages };
+}
+
+/**
+ * Scenario A, the leaked count (bug 1): D registers each of its ranges and waits until it is valid (to
+ * mirror it; the mirroring itself takes no part in the bug and is left out); U unregisters its mirror
+ * and, holding mirrors_sem for write, stalls for memory (staged); the OOM kill wakes R, whose
+ * non-blocking start raises `notifiers`, fails to trylock mirrors_sem and returns -EAGAIN. Before the
+ * fix nothing lowers the count again, so D waits for ever.
+ */
+function leakedCount(k: Kernel, p: HmmParams): void {
+  const { mm, hmm, gpu, pages } = world(k, p, true);
+  const oom: Oom = { list: new OomReaperList(k), flags: new MmOomFlags(k, mm), mm };
+  const ranges = pages.map((_, i) => k.hmmRange(p.ranges === 1 ? 'range' : `range${i + 1}`));
+  k.thread('D', function* () {
+    for (let i = 0; i < ranges.length; i++) yield* gpu_mirror_range(gpu, ranges[i]!, pages[i]!, pages[i]! + PAGE_SIZE);
+  }, { code: ['gpu_mirror_range'] });
+  const mirrorU = hmm.mirrors[1]!;
+  k.thread('U', function* () {
+    yield* hmm_mirror_unregister(mirrorU, oom);
+  }, { code: ['hmm_mirror_unregister', 'stall_for_memory'] });
+  reaper(k, p, oom);
+}
+
+/**
+ * Scenario B, the swallowed -EAGAIN (bug 2): the OOM killer has already picked M's owner; the GPU maps
+ * the driver's pages from an earlier mirroring, and D, the GPU at work, reads each of them; R's
+ * non-blocking start asks the mirror to clear the range, which needs the GPU's mutex, so the mirror
+ * says -EAGAIN. Before the fix the start returns 0 anyway, and the GPU reads a page whose
+ * invalidation hmm has accepted.
+ */
+function swallowedEagain(k: Kernel, p: HmmParams): void {
+  const { mm, gpu, pages } = world(k, p, false);
+  const oom: Oom = { list: new OomReaperList(k, mm), flags: new MmOomFlags(k, mm), mm };
+  gpu.populate(pages);
+  k.thread('D', function* () {
+    for (const page of pages) yield* gpu_read(gpu, page);
+  }, { code: ['gpu_read'] });
+  reaper(k, p, oom);
+}
+
+/**
+ * Scenario C, the third defect: the OOM killer has already picked M's owner, and hmm's only mirror has
+ * nothing to clear, so R's non-blocking start succeeds; R unmaps the VMA and calls
+ * invalidate_range_end, which before the fix takes the ranges mutex, a sleeping lock, where the
+ * contract says an end that follows a non-blocking start must not sleep.
+ */
+function sleepingEnd(k: Kernel, p: HmmParams): void {
+  const mm = k.mm('M', { lock: 'mmap_sem', policy: p.policy });
+  mm.addVma(BASE, p.ranges * PAGE_SIZE, { populated: true });
+  k.hmm('hmm', mm, { variant: p.variant, mirrors: { 'idle.mirror': idleMirror }, policy: p.policy, ...callbacks(p) });
+  reaper(k, p, { list: new OomReaperList(k, mm), flags: new MmOomFlags(k, mm), mm });
+}
+
+function reaper(k: Kernel, p: HmmParams, oom: Oom): void {
+  const code = ['oom_reaper', 'oom_reap_task', 'oom_reap_task_mm', '__oom_reap_task_mm', 'hmm_invalidate_range_start', 'hmm_invalidate_range_end'];
+  if (p.variant === 'fixed') code.push('notifiers_decrement');
+  if (p.bug === 'eagain') code.push('gpu_sync_cpu_device_pagetables');
+  k.thread('R', function* () {
+    yield* oom_reaper(oom);
+  }, { code });
+}
+
+const descriptions: Record<HmmBug, string> = {
+  notifiers: 'Scenario A: a failed trylock of mirrors_sem leaves hmm->notifiers raised, and the driver waits for ever for its range to become valid.',
+  eagain: "Scenario B: a mirror says -EAGAIN, hmm's start returns 0 anyway, and the GPU reads a page the reaper is invalidating.",
+  end: "Scenario C: the reaper's non-blocking start succeeds, and the invalidate_range_end that follows takes a sleeping lock.",
+};
+
+export function buildHmm(p: HmmParams): Scenario {
+  const name = `hmm ${p.variant} (bug=${p.bug}, ranges=${p.ranges}, policy=${p.policy})${p.modelCallbacks ? ', model callbacks' : ''}`;
+  const make = { notifiers: leakedCount, eagain: swallowedEagain, end: sleepingEnd }[p.bug];
+  return scenario(name, (k) => make(k, p), { listing: listings[p.variant], description: descriptions[p.bug] });
+}
