@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { programScenario, randomProgram } from './support/programs.ts';
 import {
   assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, scenario, type Mutex, type Op, type Report,
 } from '../src/index.ts';
@@ -133,6 +134,18 @@ describe('bounds end in incomplete, saying which', () => {
     const one = explore(s, { preemptionBound: 1 });
     expect(one).toMatchObject({ verdict: 'deadlock', complete: false, incomplete: { bound: 'preemptionBound' } });
     expect(one.stats.pruned).toBeGreaterThan(0);
+  });
+
+  it('a bounded search finds every failure within the bound, as bounded brute force does', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const s = programScenario(randomProgram(seed), `program ${seed}`);
+      for (const preemptionBound of [0, 1]) {
+        const bounded = explore(s, { preemptionBound });
+        const brute = explore(s, { preemptionBound, reduction: 'none' });
+        expect(bounded.verdict).toBe(brute.verdict);
+        expect(bounded.counterexample?.schedule).toBe(brute.counterexample?.schedule);
+      }
+    }
   });
 
   it('a failure found before a bound ran out is still reported, with the bound', () => {

@@ -1,5 +1,5 @@
-import { act, perform, wakeAct, type Op } from '../core/action.ts';
-import { WRITE, type ObjectState } from '../core/object.ts';
+import { act, dynamicAct, perform, wakeAct, type Op } from '../core/action.ts';
+import { READ, WRITE, access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -128,7 +128,8 @@ export function* mutex_lock(m: Mutex): Op<void> {
 
 /** Returns true if it took the mutex (the spin_trylock convention, unlike down_read_trylock's). */
 export function* mutex_trylock(m: Mutex): Op<boolean> {
-  return yield* perform(act('mutex_trylock', m, WRITE, (t) => m.trylock(t)));
+  // A trylock that fails changes nothing: a read, which commutes with other failed attempts.
+  return yield* perform(dynamicAct('mutex_trylock', m, false, () => [access(m, m.owner === null ? WRITE : READ)], (t) => m.trylock(t)));
 }
 
 export function* mutex_unlock(m: Mutex): Op<void> {

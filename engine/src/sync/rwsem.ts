@@ -1,5 +1,5 @@
-import { act, perform, wakeAct, type Op } from '../core/action.ts';
-import { WRITE, type ObjectState } from '../core/object.ts';
+import { act, dynamicAct, perform, wakeAct, type Op } from '../core/action.ts';
+import { ADD, READ, WRITE, access, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -60,6 +60,23 @@ export class RwSemaphore extends Lock {
 
   private get idle(): boolean {
     return this.writer === null && this.readers.length === 0;
+  }
+
+  /**
+   * A step's footprint on this rwsem, in the current state. Readers that are admitted at once, and
+   * read releases that grant nobody, commute with each other (ADD): their order changes nothing but
+   * the order of names in `readers`. A trylock that fails changes nothing (READ). Everything else
+   * writes. Any step that changes whether a reader would be admitted writes the rwsem, so a footprint
+   * computed now stays right until a conflicting step runs.
+   */
+  footprint(t: KThread, op: 'lock' | 'trylock' | 'unlock', mode: 'read' | 'write'): Access[] {
+    let m: typeof READ | typeof WRITE | typeof ADD = WRITE;
+    if (op === 'trylock') m = (mode === 'read' ? this.readerMayJoin() : this.idle) ? (mode === 'read' ? ADD : WRITE) : READ;
+    else if (mode === 'read') {
+      if (op === 'lock' && this.readerMayJoin()) m = ADD;
+      if (op === 'unlock' && this.queue.length === 0 && this.readers.includes(t)) m = ADD;
+    }
+    return [access(this, m)];
   }
 
   private readerMayJoin(): boolean {
@@ -151,9 +168,14 @@ export class RwSemaphore extends Lock {
   }
 
   /** Why a trylock for `mode` failed: a holder in its way, else a waiter. */
+  /** Each thread that holds the lock for read, once, in name order (readers commute, so order means nothing). */
+  private readerThreads(): KThread[] {
+    return unique(this.readers).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   private busyText(mode: 'read' | 'write'): string {
     if (this.writer) return `held for write by ${this.writer.name}`;
-    if (mode === 'write' && this.readers.length > 0) return `held for read by ${names(unique(this.readers))}`;
+    if (mode === 'write' && this.readers.length > 0) return `held for read by ${names(this.readerThreads())}`;
     return `${this.queue[0]!.t.name} is queued`;
   }
 
@@ -162,7 +184,7 @@ export class RwSemaphore extends Lock {
     const me = this.queue[at];
     if (!me) return { text: '', blockers: [] };
     const ahead = this.queue.slice(0, at);
-    const holders = me.mode === 'write' ? unique([...this.readers, ...(this.writer ? [this.writer] : [])]) : this.writer ? [this.writer] : [];
+    const holders = me.mode === 'write' ? [...this.readerThreads(), ...(this.writer ? [this.writer] : [])] : this.writer ? [this.writer] : [];
     const clauses: string[] = [];
     if (ahead.length > 0) clauses.push(`queued behind ${ahead.map((w) => `${w.t.name}'s down_${w.mode}`).join(', ')}`);
     if (holders.length > 0) {
@@ -173,14 +195,15 @@ export class RwSemaphore extends Lock {
   }
 
   snapshot(): ObjectState {
-    const holders = this.writer ? `write-held by ${this.writer.name}` : this.readers.length ? `read-held by ${this.readers.map((r) => r.name).join(', ')}` : 'free';
+    const readers = this.readers.map((r) => r.name).sort();
+    const holders = this.writer ? `write-held by ${this.writer.name}` : readers.length ? `read-held by ${readers.join(', ')}` : 'free';
     const queue = this.queue.length ? `; queue: ${this.queue.map((w) => `${w.t.name} (${w.mode})`).join(', ')}` : '';
     return {
       name: this.name,
       kind: this.kind,
       lockClass: this.lockClass,
       policy: this.policy,
-      readers: this.readers.map((r) => r.name),
+      readers,
       writer: this.writer?.name ?? null,
       queue: this.queue.map((w) => ({ thread: w.t.name, mode: w.mode })),
       summary: holders + queue,
@@ -189,7 +212,7 @@ export class RwSemaphore extends Lock {
 }
 
 function* lockStep(sem: RwSemaphore, mode: 'read' | 'write', op: string): Op<void> {
-  const queued = yield* perform(act(op, sem, WRITE, (t) => sem.lock(t, mode, op)));
+  const queued = yield* perform(dynamicAct(op, sem, false, (t) => sem.footprint(t, 'lock', mode), (t) => sem.lock(t, mode, op)));
   if (queued) yield* perform(wakeAct(op, sem, null, () => sem.world.note(`acquired ${sem.name} for ${mode} after waiting`)));
 }
 
@@ -205,16 +228,16 @@ export function down_write(sem: RwSemaphore): Op<void> {
 
 /** Returns true if it took the lock for read; fails whenever a writer holds it or anyone waits. */
 export function* down_read_trylock(sem: RwSemaphore): Op<boolean> {
-  return yield* perform(act('down_read_trylock', sem, WRITE, (t) => sem.trylock(t, 'read', 'down_read_trylock')));
+  return yield* perform(dynamicAct('down_read_trylock', sem, false, (t) => sem.footprint(t, 'trylock', 'read'), (t) => sem.trylock(t, 'read', 'down_read_trylock')));
 }
 
 /** Returns true if it took the lock for write; succeeds only on an idle rwsem. */
 export function* down_write_trylock(sem: RwSemaphore): Op<boolean> {
-  return yield* perform(act('down_write_trylock', sem, WRITE, (t) => sem.trylock(t, 'write', 'down_write_trylock')));
+  return yield* perform(dynamicAct('down_write_trylock', sem, false, (t) => sem.footprint(t, 'trylock', 'write'), (t) => sem.trylock(t, 'write', 'down_write_trylock')));
 }
 
 export function* up_read(sem: RwSemaphore): Op<void> {
-  yield* perform(act('up_read', sem, WRITE, (t) => sem.unlock(t, 'read', 'up_read')));
+  yield* perform(dynamicAct('up_read', sem, false, (t) => sem.footprint(t, 'unlock', 'read'), (t) => sem.unlock(t, 'read', 'up_read')));
 }
 
 export function* up_write(sem: RwSemaphore): Op<void> {

@@ -1,5 +1,5 @@
-import { act, perform, wakeAct, type Op } from '../core/action.ts';
-import { WRITE, type ObjectState } from '../core/object.ts';
+import { act, dynamicAct, perform, wakeAct, type Op } from '../core/action.ts';
+import { READ, WRITE, access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -99,7 +99,8 @@ export function spin_lock(l: Spinlock): Op<void> {
 }
 
 export function* spin_trylock(l: Spinlock): Op<boolean> {
-  return yield* perform(act('spin_trylock', l, WRITE, (t) => l.trylock(t)));
+  // A trylock that fails changes nothing: a read, which commutes with other failed attempts.
+  return yield* perform(dynamicAct('spin_trylock', l, false, () => [access(l, l.owner === null ? WRITE : READ)], (t) => l.trylock(t)));
 }
 
 export function* spin_unlock(l: Spinlock): Op<void> {
