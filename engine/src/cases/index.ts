@@ -1,12 +1,14 @@
 import { cxl } from './cxl/index.ts';
 import { hmm } from './hmm/index.ts';
+import { userfaultfd } from './userfaultfd/index.ts';
+import { vfioPci } from './vfio-pci/index.ts';
 import type { Case, CaseId } from './types.ts';
 
 /**
  * The five cases of the site, by id. Each seed document in shared/seeds becomes one scenario here,
  * buggy and fixed, built on the engine's models.
  */
-export const cases: Readonly<Partial<Record<CaseId, Case>>> = Object.freeze({ cxl, hmm });
+export const cases: Readonly<Partial<Record<CaseId, Case>>> = Object.freeze({ cxl, hmm, userfaultfd, 'vfio-pci': vfioPci });
 
 export const caseIds: readonly CaseId[] = ['cxl', 'hmm', 'userfaultfd', 'intel-svm', 'vfio-pci'];
 
