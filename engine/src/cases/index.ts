@@ -1,5 +1,6 @@
 import { cxl } from './cxl/index.ts';
 import { hmm } from './hmm/index.ts';
+import { intelSvm } from './intel-svm/index.ts';
 import { userfaultfd } from './userfaultfd/index.ts';
 import { vfioPci } from './vfio-pci/index.ts';
 import { resolveParams } from './params.ts';
@@ -10,10 +11,11 @@ import type { Scenario } from '../scenario.ts';
  * The five cases of the site, by id. Each seed document in shared/seeds becomes one scenario here,
  * buggy and fixed, built on the engine's models.
  */
-export const cases: Readonly<Partial<Record<CaseId, Case>>> = Object.freeze({
+export const cases: Readonly<Record<CaseId, Case>> = Object.freeze({
   cxl: shared(cxl),
   hmm: shared(hmm),
   userfaultfd: shared(userfaultfd),
+  'intel-svm': shared(intelSvm),
   'vfio-pci': shared(vfioPci),
 });
 

@@ -3,6 +3,7 @@ import { ADD, KObject, WRITE, type ObjectState } from '../core/object.ts';
 import type { World } from '../core/world.ts';
 import type { Holder } from '../checks/leaks.ts';
 import { Counter } from './counter.ts';
+import { defer_fput } from './file_table.ts';
 import type { VmArea } from './vma.ts';
 
 /** `struct file_operations`: what a driver's file does when it is mapped and when it is released. */
@@ -50,13 +51,20 @@ export function* get_file(file: File, holder?: Holder): Op<File> {
 
 /**
  * Drops `holder`'s reference (by default the calling thread's). The last one calls the file's
- * `->release` and frees the file. Simplification: the kernel defers that to task work (before the
- * task returns to user space, or in do_exit after exit_files) or, for a kernel thread, to a
- * workqueue; here it runs at once, in the caller's thread.
+ * `->release` and frees the file (`__fput`). Simplification: the kernel defers that to task work
+ * (before the task returns to user space, or in do_exit after exit_files); here it runs at once, in
+ * the caller's thread. A kernel thread's last fput goes to the delayed_fput worker instead, when
+ * the scenario has made one (file_table.ts); without one it too runs at once.
  */
 export function* fput(file: File, holder?: Holder): Op<void> {
   const last = yield* perform(act('fput', file.f_count, WRITE, (t) => file.f_count.put(t, holder ?? t, 'fput') === 0));
   if (!last) return;
+  if (yield* defer_fput(file)) return;
+  yield* __fput(file);
+}
+
+/** The end of a file's life: its `->release`, then the free. */
+export function* __fput(file: File): Op<void> {
   if (file.f_op.release) yield* file.f_op.release(file);
   yield* perform(
     act('file_free', file, WRITE, (t) => {
