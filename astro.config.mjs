@@ -8,6 +8,19 @@ import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { themes, fenceTransformers } from './src/lib/shiki.ts';
 
+/**
+ * No preloading of a dynamic import's chunks in the browser build: the widget's search worker loads
+ * the same chunks as the page, and Vite's preload helper reads `document`, which a worker does not
+ * have. (Astro sets `build.modulePreload` itself, so this is done per environment.)
+ */
+const noPreloadHelper = {
+  name: 'interleave:no-preload-helper',
+  /** @param {string} name */
+  configEnvironment(name) {
+    if (name === 'client') return { build: { modulePreload: { polyfill: false, resolveDependencies: () => [] } } };
+  },
+};
+
 export default defineConfig({
   // The sitemap needs an absolute origin: where `npm start` serves the site, unless SITE_URL says
   // where it is deployed. The pages themselves use root-relative links only.
@@ -20,7 +33,11 @@ export default defineConfig({
     shikiConfig: { themes, transformers: fenceTransformers() },
   },
   vite: {
+    plugins: [noPreloadHelper],
     build: {
+      // Every script is an external same-origin file, never inlined into the page, so the
+      // Content-Security-Policy can allow scripts from 'self' only (no 'unsafe-inline', no hashes).
+      assetsInlineLimit: (file) => (/\.m?js$/.test(file) ? false : undefined),
       rolldownOptions: {
         onwarn(warning, warn) {
           // Every MDX page triggers this harmless notice in Astro 7.3 with Rolldown.

@@ -2,7 +2,9 @@
  * Page weight of the built site: for every page in dist/, the bytes of its HTML and of the CSS and
  * JavaScript it loads (linked files and inline blocks), raw and gzipped, as a Markdown table for
  * README's "Page weight" section. Run `npm run weight` after `npm run build`. The search page's
- * JavaScript counts Pagefind's script; the index files it fetches for a query are not counted.
+ * JavaScript counts Pagefind's script; the index files it fetches for a query are not counted. A page
+ * with a widget counts its boot script only: the widget's code loads when it comes near the viewport
+ * (see `npm run bench:widgets`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,8 +32,8 @@ function assets(html: string, kind: 'css' | 'js'): string[] {
   const inline = kind === 'css' ? /<style[^>]*>([\s\S]*?)<\/style>/g : /<script(?![^>]*\bsrc=)(?![^>]*type="application\/(?:ld\+)?json")[^>]*>([\s\S]*?)<\/script>/g;
   for (const m of html.matchAll(inline)) out.push(m[1]!);
   if (kind === 'js') {
-    // Static imports inside inline modules (the search page imports Pagefind's script).
-    for (const block of [...out]) for (const m of block.matchAll(/import\(\s*['"](\/[^'"]+\.js)['"]\s*\)/g)) out.push(readFileSync(join(DIST, m[1]!), 'utf8'));
+    // Pagefind's runtime, which the search page's script imports by URL when a query is made.
+    for (const block of [...out]) for (const m of block.matchAll(/['"`](\/pagefind\/pagefind\.js)['"`]/g)) out.push(readFileSync(join(DIST, m[1]!), 'utf8'));
   }
   return out;
 }

@@ -8,7 +8,7 @@ import { explore, type Report, type Scenario } from '@interleave/engine';
 import { caseIds, cases } from '@interleave/engine/cases';
 import { pagePaths, requireDist } from './support/dist.ts';
 import { page, text } from './support/html.ts';
-import { demoScenarios } from './support/demos.ts';
+import { caseScenario, demoScenarios } from './support/demos.ts';
 import { releaseGrants } from '../src/demos/release-grants.ts';
 import { luckyAbba } from '../src/demos/abba.ts';
 
@@ -66,7 +66,7 @@ describe('case pages', () => {
   });
 });
 
-describe('engine runs on the primers', () => {
+describe('engine runs on the pages', () => {
   const runs = () =>
     pagePaths().flatMap((path) =>
       page(path)
@@ -84,8 +84,8 @@ describe('engine runs on the primers', () => {
 
   it('every verdict shown is the one the engine computes now, with its explanation', () => {
     for (const { path, el, name } of runs()) {
-      const s = demos.get(name);
-      expect(s, `${path}: no demo scenario is named '${name}'`).toBeDefined();
+      const s = demos.get(name) ?? (path.startsWith('/cases/') ? caseScenario(path.split('/')[2]!, name) : undefined);
+      expect(s, `${path}: no demo or case scenario is named '${name}'`).toBeDefined();
       // The one run with a custom bound says so on the page.
       const bounded = el.getAttribute('id') === 'spin-run';
       const report = reportOf(s!, bounded ? { maxSteps: 40 } : undefined);

@@ -158,13 +158,3 @@ describe('case parameters', () => {
     expect(() => resolveParams(c, { pages: 0 })).toThrow('got 0');
   });
 });
-
-describe('the case registry', () => {
-  it('builds one scenario per set of parameters, so one variant is explored once per build', async () => {
-    const { cases } = await import('../src/cases/index.ts');
-    const c = cases.cxl!;
-    expect(c.build()).toBe(c.build({ variant: 'buggy' }));
-    expect(c.build({ pages: '3' })).toBe(c.build({ pages: 3 }));
-    expect(c.build({ variant: 'fixed' })).not.toBe(c.build());
-  });
-});

@@ -6,6 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isScenario, type Scenario } from '@interleave/engine';
+import { getCase } from '@interleave/engine/cases';
 import { ROOT } from './dist.ts';
 
 export async function demoScenarios(): Promise<Map<string, Scenario>> {
@@ -25,4 +26,27 @@ export async function demoScenarios(): Promise<Map<string, Scenario>> {
     }
   }
   return found;
+}
+
+/**
+ * The scenario of case `caseId` named `name`, built with some variant and parameters (a case page's
+ * runs build them on the fly, e.g. `vfio-pci buggy (script 5a)`): every combination is tried until
+ * one has that name. Undefined if none does.
+ */
+export function caseScenario(caseId: string, name: string): Scenario | undefined {
+  const c = getCase(caseId);
+  let combos: Record<string, string | number>[] = c.variants.map((v) => ({ variant: v.id }));
+  for (const p of c.params) {
+    const values: (string | number)[] = p.values ? [...p.values] : Array.from({ length: p.max! - p.min! + 1 }, (_, i) => p.min! + i);
+    combos = combos.flatMap((combo) => values.map((v) => ({ ...combo, [p.name]: v })));
+  }
+  for (const params of combos) {
+    try {
+      const s = c.build(params);
+      if (s.name === name) return s;
+    } catch {
+      // a combination the case refuses (cxl: fewer pages than VMAs)
+    }
+  }
+  return undefined;
 }

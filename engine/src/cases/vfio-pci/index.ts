@@ -126,9 +126,11 @@ export const vfioPci: Case = {
       code(fn, ...(mmaps ? ['vfio_pci_mmap'] : []), 'vfio_pci_mmap_fault', ...(rw ? ['vfio_pci_bar_rw', 'vfio_pci_iowrite32', 'vfio_pci_ioread32'] : []));
     const t2 = configProgram(script, disable);
     const description = variants.find((v) => v.id === variant)!.description;
+    // The script always, then every other parameter not at its default: one name per scenario.
+    const others = vfioPci.params.filter((q) => q.name !== 'script' && p[q.name] !== q.default).map((q) => `, ${q.name}=${p[q.name]}`);
 
     return scenario(
-      `vfio-pci ${variant} (script ${script})`,
+      `vfio-pci ${variant} (script ${script}${others.join('')})`,
       (k) => {
         const series = variant !== 'buggy';
         const vdev = k.object((w) => new VfioPciDevice(w, 'vdev', { series, policy, maxFaults: p.faults as number }));

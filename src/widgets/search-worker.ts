@@ -1,0 +1,47 @@
+/**
+ * The search, off the page's thread. This module is a chunk of the site's own bundle: the widget
+ * imports it to learn its URL and starts it as a module Web Worker, so the worker shares the engine
+ * and the case chunks the page has already loaded instead of bringing its own copy. In the page it
+ * only exports its URL; in a worker it runs `explore` for each request and posts progress (about
+ * every 100 ms) and the report.
+ */
+import { explore } from '@interleave/engine';
+import { loadCase } from './case-loaders.ts';
+import type { SearchMessage, SearchRequest } from './search-protocol.ts';
+
+export const workerUrl: string = import.meta.url;
+
+interface WorkerScope {
+  postMessage(message: SearchMessage): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<SearchRequest>) => void): void;
+}
+
+async function run(scope: WorkerScope, req: SearchRequest): Promise<void> {
+  try {
+    const c = await loadCase(req.caseId);
+    const s = c.build(req.params);
+    const post = (executions: number, ms: number) => scope.postMessage({ type: 'progress', executions, ms });
+    post(0, 0);
+    const r = explore(s, { maxExecutions: req.maxExecutions, timeBudgetMs: req.timeBudgetMs, onProgress: (st) => post(st.executions, st.ms) });
+    scope.postMessage({
+      type: 'done',
+      result: {
+        verdict: r.verdict,
+        message: r.message,
+        ...(r.counterexample ? { schedule: r.counterexample.schedule, steps: r.counterexample.steps.length } : {}),
+        complete: r.complete,
+        ...(r.incomplete ? { incomplete: r.incomplete } : {}),
+        stats: r.stats,
+        options: r.options,
+      },
+    });
+  } catch (e) {
+    scope.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+const inWorker = typeof document === 'undefined' && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+if (inWorker) {
+  const scope = globalThis as unknown as WorkerScope;
+  scope.addEventListener('message', (e) => void run(scope, e.data));
+}

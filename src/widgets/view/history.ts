@@ -1,0 +1,75 @@
+/**
+ * The history: undo and reset, a slider to scrub through the steps taken, and the list of steps
+ * (each a button that shows the state after it). Steps after the one shown stay listed until a
+ * different step replaces them.
+ */
+import type { Step } from '@interleave/engine';
+import { fill, h, opText } from './dom.ts';
+
+export interface HistoryActions {
+  undo(): void;
+  reset(): void;
+  seek(index: number): void;
+}
+
+export class HistoryView {
+  readonly element: HTMLElement;
+  private readonly undoButton: HTMLButtonElement;
+  private readonly resetButton: HTMLButtonElement;
+  private readonly slider: HTMLInputElement;
+  private readonly position: HTMLElement;
+  private readonly list: HTMLOListElement;
+
+  constructor(actions: HistoryActions) {
+    this.undoButton = h('button', { class: 'iw-button', text: 'Undo', attrs: { type: 'button', 'aria-keyshortcuts': 'U' } });
+    this.resetButton = h('button', { class: 'iw-button', text: 'Reset', attrs: { type: 'button' } });
+    this.undoButton.addEventListener('click', () => actions.undo());
+    this.resetButton.addEventListener('click', () => actions.reset());
+    this.slider = h('input', { class: 'iw-slider', attrs: { type: 'range', min: '0', max: '0', step: '1', value: '0', 'aria-label': 'Step shown' } });
+    this.slider.addEventListener('input', () => actions.seek(Number(this.slider.value)));
+    this.position = h('span', { class: 'iw-position' });
+    this.list = h('ol', { class: 'iw-steps' });
+    this.list.addEventListener('click', (e) => {
+      const b = (e.target as Element).closest<HTMLButtonElement>('button[data-index]');
+      if (b) actions.seek(Number(b.dataset.index));
+    });
+    this.element = h(
+      'section',
+      { class: 'iw-history', attrs: { 'aria-label': 'History' } },
+      h('div', { class: 'iw-history-bar' }, this.undoButton, this.resetButton, h('label', { class: 'iw-scrub' }, h('span', { text: 'History' }), this.slider), this.position),
+      this.list,
+    );
+  }
+
+  update(steps: readonly (Step | null)[], cursor: number): void {
+    const n = steps.length - 1;
+    this.slider.max = String(n);
+    this.slider.value = String(cursor);
+    const shown = steps[cursor];
+    const text = cursor === 0 ? `start (${n} step${n === 1 ? '' : 's'} taken)` : `after step ${cursor} of ${n}`;
+    this.slider.setAttribute('aria-valuetext', shown ? `${text}: ${shown.thread} ${opText(shown)}` : text);
+    this.position.textContent = cursor === 0 ? `Start; ${n} step${n === 1 ? '' : 's'} taken` : `After step ${cursor} of ${n}`;
+    // aria-disabled, not disabled: a button that has the focus keeps it (pressing it then says why nothing happens).
+    this.undoButton.setAttribute('aria-disabled', String(cursor === 0));
+    this.resetButton.setAttribute('aria-disabled', String(n === 0));
+    const focused = (document.activeElement as HTMLElement | null)?.closest?.('.iw-steps button[data-index]') as HTMLElement | null;
+    const refocus = focused ? focused.dataset.index : undefined;
+    fill(
+      this.list,
+      ...steps.slice(1).map((s, i) => {
+        const index = i + 1;
+        const b = h(
+          'button',
+          { class: 'iw-step-entry', attrs: { type: 'button', 'data-index': String(index), ...(index === cursor ? { 'aria-current': 'step' } : {}) } },
+          h('span', { class: 'iw-step-thread', text: s!.thread }),
+          ' ',
+          h('code', { text: opText(s!) }),
+          s!.blocked ? h('span', { class: 'iw-tag is-bad', text: 'blocks' }) : null,
+          s!.violation ? h('span', { class: 'iw-tag is-warn', text: 'violation' }) : null,
+        );
+        return h('li', { class: index > cursor ? 'is-ahead' : '' }, b);
+      }),
+    );
+    if (refocus !== undefined) this.list.querySelector<HTMLElement>(`button[data-index="${refocus}"]`)?.focus();
+  }
+}

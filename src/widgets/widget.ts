@@ -1,0 +1,395 @@
+/**
+ * The reader-as-scheduler widget, mounted on an `<interleave-widget>` whose static form the site
+ * rendered at build time (see src/components/CaseWidget.astro). It loads the case's code, then
+ * shows one column per thread, every object's state, the history, the search and the challenge,
+ * and keeps the URL hash as a permalink to what the reader sees.
+ */
+import type { Step } from '@interleave/engine';
+import type { WidgetCase } from './case-shape.ts';
+import { loadCase } from './case-loaders.ts';
+import { checkLink, formatHash, parseHash } from './permalink.ts';
+import { Cancelled, startSearch, type SearchHandle } from './search-client.ts';
+import { SEARCH_BOUNDS, type SearchResult } from './search-protocol.ts';
+import { Session, type Params } from './session.ts';
+import { Announcer } from './view/announce.ts';
+import { ChallengeView, type Challenge } from './view/challenge.ts';
+import { ControlsView } from './view/controls.ts';
+import { h, opText, plural } from './view/dom.ts';
+import { HistoryView } from './view/history.ts';
+import { ObjectsView } from './view/objects.ts';
+import { SearchView } from './view/search.ts';
+import { noteText, StatusView } from './view/status.ts';
+import { ThreadsView } from './view/threads.ts';
+
+const STEP_DELAY_MS = 650;
+
+interface PendingSearch {
+  cancelled: boolean;
+  handle: SearchHandle | null;
+  /** What to say when it ends cancelled. */
+  reason: string;
+}
+
+export interface WidgetApi {
+  /** Applies a permalink hash (or shows why it cannot), as the widget the hash is for. */
+  applyHash(hash: string): void;
+}
+
+/** Build-time data of the static form: `data-*` attributes written by CaseWidget.astro. */
+function readConfig(host: HTMLElement): { caseId: string; variant: string; params: Params; challenge: Challenge | null } {
+  const d = host.dataset;
+  const params = JSON.parse(d.params ?? '{}') as Params;
+  const answer = d.challengeAnswer ? (JSON.parse(d.challengeAnswer) as string[]) : [];
+  const challenge = d.challengeVariant && d.challengeVerdict && answer.length ? { variant: d.challengeVariant, verdict: d.challengeVerdict, answer, hint: d.challengeHint ?? '' } : null;
+  return { caseId: d.case ?? '', variant: d.variant ?? '', params, challenge };
+}
+
+export async function mount(host: HTMLElement): Promise<WidgetApi> {
+  const config = readConfig(host);
+  const c = await loadCase(config.caseId);
+  return new Widget(host, c, config.variant || c.variants[0]!.id, config.params, config.challenge);
+}
+
+class Widget implements WidgetApi {
+  private readonly host: HTMLElement;
+  private readonly c: WidgetCase;
+  private session: Session;
+  private readonly defaults: { variant: string; params: Params };
+  private readonly controls: ControlsView;
+  private readonly status = new StatusView();
+  private readonly threads: ThreadsView;
+  private readonly objects = new ObjectsView();
+  private readonly history: HistoryView;
+  private readonly search: SearchView;
+  private readonly challenge: ChallengeView | null;
+  private readonly announcer = new Announcer();
+  private readonly notice: HTMLElement;
+  private readonly permalink: HTMLAnchorElement;
+  private pending: PendingSearch | null = null;
+  private replayTimer = 0;
+  /** Whether the last change came from the reader's own steps (for the challenge). */
+  private byHand = true;
+
+  constructor(host: HTMLElement, c: WidgetCase, variant: string, params: Params, challenge: Challenge | null) {
+    this.host = host;
+    this.c = c;
+    this.defaults = { variant, params };
+    this.session = new Session(c, variant, params);
+    this.controls = new ControlsView(c, (v, p) => this.configure(v, p));
+    this.threads = new ThreadsView(host, (t) => this.step(t));
+    this.history = new HistoryView({ undo: () => this.undo(), reset: () => this.reset(), seek: (i) => this.seek(i) });
+    this.search = new SearchView({ find: () => void this.find(), cancel: () => this.cancelSearch() });
+    const label = (id: string) => c.variants.find((v) => v.id === id)?.label ?? id;
+    this.challenge = challenge ? new ChallengeView(challenge, label(challenge.variant), { play: () => this.playAnswer(challenge) }) : null;
+    this.notice = h('div', { class: 'iw-notice', attrs: { role: 'alert' } });
+    this.notice.hidden = true;
+    this.permalink = h('a', { class: 'iw-permalink', text: 'Link to this state' });
+    const live = h(
+      'div',
+      { class: 'iw-live' },
+      this.notice,
+      this.controls.element,
+      this.challenge?.element,
+      this.status.element,
+      this.threads.element,
+      h('section', { class: 'iw-objects-panel', attrs: { 'aria-label': 'Objects' } }, h('p', { class: 'iw-panel-title', text: 'Objects' }), this.objects.element),
+      this.history.element,
+      this.search.element,
+      h('p', { class: 'iw-keys' }, 'Keys, with the focus in the simulator: ', h('kbd', { text: '1' }), '–', h('kbd', { text: '9' }), ' step that thread, ', h('kbd', { text: 'U' }), ' undo. ', this.permalink),
+      this.announcer.element,
+    );
+    host.addEventListener('keydown', (e) => this.key(e));
+    const staticForm = host.querySelector<HTMLElement>('.iw-static');
+    if (staticForm) staticForm.hidden = true;
+    host.append(live);
+    host.dataset.state = 'live';
+    this.rebuild();
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  private step(thread: string): void {
+    this.stopReplay();
+    const why = this.session.whyNot(thread);
+    if (why !== null) {
+      this.announcer.say(`${thread} cannot take a step: ${why}.`);
+      return;
+    }
+    const s = this.session.step(thread);
+    this.byHand = true;
+    this.render();
+    this.announceStep(s);
+    this.savePermalink();
+  }
+
+  private undo(): void {
+    this.stopReplay();
+    if (!this.session.undo()) {
+      this.announcer.say('Nothing to undo: no step is shown.');
+      return;
+    }
+    this.render();
+    this.announcer.say(this.session.cursor === 0 ? 'Undone: back at the start.' : `Undone: back after step ${this.session.cursor}.`);
+    this.savePermalink();
+  }
+
+  private reset(): void {
+    this.stopReplay();
+    if (this.session.length === 0) {
+      this.announcer.say('Nothing to reset: no step has been taken.');
+      return;
+    }
+    this.session.reset();
+    this.render();
+    this.announcer.say('Reset: back at the start, with no step taken.');
+    this.savePermalink();
+  }
+
+  private seek(index: number): void {
+    this.stopReplay();
+    this.session.seek(index);
+    this.render();
+    const s = this.session.frame.step;
+    this.announcer.say(s ? `Showing step ${this.session.cursor} of ${this.session.length}: ${s.thread} ${opText(s)}.${this.endSentence()}` : `Showing the start, before step 1.`);
+    this.savePermalink();
+  }
+
+  private configure(variant: string, params: Params): void {
+    this.stopReplay();
+    this.cancelSearch('Search cancelled: the variant or a parameter changed.');
+    const r = this.session.configure(variant, params);
+    this.rebuild();
+    const label = this.c.variants.find((v) => v.id === variant)?.label ?? variant;
+    let text = `Now ${label}${Object.keys(params).length ? ` with ${Object.entries(params).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}.`;
+    if (r.total > 0) text += ` Kept ${r.kept} of ${plural(r.total, 'step')}.`;
+    if (r.misfit) text += ` Step ${r.misfit.index + 1} (${r.misfit.thread}) no longer fits: ${r.misfit.reason}.`;
+    this.announcer.say(text + this.endSentence());
+    this.hideNotice();
+    this.savePermalink();
+  }
+
+  private async find(): Promise<void> {
+    if (this.pending) return;
+    this.stopReplay();
+    this.search.running();
+    const variant = this.session.variant;
+    const params = { ...this.session.params };
+    const job: PendingSearch = { cancelled: false, handle: null, reason: 'Search cancelled.' };
+    this.pending = job;
+    this.announcer.say('Searching every order of the steps…');
+    const progress = (executions: number, ms: number) => {
+      this.search.update(executions, ms, Math.max(executions / SEARCH_BOUNDS.maxExecutions, ms / SEARCH_BOUNDS.timeBudgetMs));
+    };
+    let result: SearchResult;
+    try {
+      job.handle = await startSearch({ caseId: this.c.id, params: { ...params, variant }, ...SEARCH_BOUNDS }, progress);
+      if (job.cancelled) job.handle.cancel();
+      result = await job.handle.result;
+    } catch (e) {
+      this.pending = null;
+      const cancelled = e instanceof Cancelled;
+      this.search.finished(cancelled ? job.reason : `The search failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (cancelled) this.announcer.say(job.reason);
+      return;
+    }
+    this.pending = null;
+    this.showResult(result, variant);
+  }
+
+  private showResult(r: SearchResult, variant: string): void {
+    const label = this.c.variants.find((v) => v.id === variant)?.label ?? variant;
+    const took = `${plural(r.stats.executions, 'execution')} in ${(r.stats.ms / 1000).toFixed(2)} s`;
+    if (r.schedule !== undefined) {
+      const names = this.session.decode(r.schedule);
+      this.search.finished(h('p', { attrs: { 'data-verdict': r.verdict } }, h('strong', { text: `Found a ${r.verdict}` }), ` (${took}). The shortest takes ${plural(names.length, 'step')}: ${names.join(', ')}.`));
+      this.announcer.say(`Found a ${r.verdict}. Replaying its ${plural(names.length, 'step')}.`);
+      this.replay(names, () => {
+        this.search.note(`Replayed: the execution ends in ${this.session.frame.outcome?.verdict ?? 'no verdict'}.`);
+      });
+      return;
+    }
+    const bounds = `each execution cut at ${plural(r.options.maxSteps, 'step')}, the search at ${plural(r.options.maxExecutions, 'execution')} or ${(r.options.timeBudgetMs / 1000).toFixed(0)} s`;
+    const text = r.complete
+      ? `No failure in the ${label} variant: ${took} cover every interleaving, up to reordering of independent steps (bounds: ${bounds}; none was reached).`
+      : `No failure found in the ${label} variant, but the search is incomplete: ${took}; ${r.incomplete?.message ?? 'a bound was reached'} (bounds: ${bounds}).`;
+    this.search.finished(h('p', { attrs: { 'data-verdict': r.verdict } }, h('strong', { text: r.complete ? 'No failure. ' : 'Incomplete. ' }), text));
+    this.announcer.say(text);
+  }
+
+  /** Stops a search; it ends (and says `reason`) as soon as its worker is gone. */
+  private cancelSearch(reason = 'Search cancelled.'): void {
+    const job = this.pending;
+    if (!job || job.cancelled) return;
+    job.cancelled = true;
+    job.reason = reason;
+    job.handle?.cancel();
+  }
+
+  private playAnswer(ch: Challenge): void {
+    this.cancelSearch('Search cancelled.');
+    if (this.session.variant !== ch.variant || JSON.stringify(this.session.params) !== JSON.stringify(this.defaults.params)) {
+      this.session.configure(ch.variant, this.defaults.params);
+      this.rebuild();
+    }
+    this.announcer.say(`Playing the answer: ${ch.answer.join(', ')}.`);
+    this.replay(ch.answer, () => undefined);
+  }
+
+  /** Plays steps from the start, one every STEP_DELAY_MS (all at once when the reader prefers less motion). */
+  private replay(names: string[], done: () => void): void {
+    this.stopReplay();
+    this.session.reset();
+    this.byHand = false;
+    const reduced = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    if (reduced) {
+      const misfit = this.session.load(names);
+      this.render();
+      this.announcer.say(misfit ? `The replay stopped at step ${misfit.index + 1}: ${misfit.reason}.` : `Replayed ${plural(names.length, 'step')}.${this.endSentence()}`);
+      this.savePermalink();
+      done();
+      return;
+    }
+    this.render();
+    this.host.dataset.replaying = 'true';
+    let i = 0;
+    const tick = () => {
+      if (i >= names.length) {
+        this.stopReplay();
+        done();
+        return;
+      }
+      const name = names[i++]!;
+      if (this.session.whyNot(name) !== null) {
+        this.stopReplay();
+        this.announcer.say(`The replay stopped at step ${i}: ${this.session.whyNot(name)}.`);
+        return;
+      }
+      const s = this.session.step(name);
+      this.byHand = false;
+      this.render();
+      this.announceStep(s);
+      this.savePermalink();
+      this.replayTimer = window.setTimeout(tick, STEP_DELAY_MS);
+    };
+    this.replayTimer = window.setTimeout(tick, STEP_DELAY_MS / 2);
+  }
+
+  private stopReplay(): void {
+    if (this.replayTimer) window.clearTimeout(this.replayTimer);
+    this.replayTimer = 0;
+    delete this.host.dataset.replaying;
+  }
+
+  private key(e: KeyboardEvent): void {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.defaultPrevented) return;
+    const target = e.target as HTMLElement;
+    // Keys that type or choose something keep their meaning; on a button, a radio or the slider, digits are ours.
+    if (target.closest('input:not([type="radio"], [type="checkbox"], [type="range"]), select, textarea, [contenteditable="true"]')) return;
+    if (/^[1-9]$/.test(e.key)) {
+      const thread = this.session.scenario.threads[Number(e.key) - 1];
+      if (!thread) return;
+      e.preventDefault();
+      this.step(thread);
+    } else if (e.key === 'u' || e.key === 'U') {
+      e.preventDefault();
+      this.undo();
+    }
+  }
+
+  // ---- permalinks ----------------------------------------------------------------------------
+
+  applyHash(hash: string): void {
+    const parsed = parseHash(hash);
+    if (parsed === null) return;
+    if (!parsed.ok) return this.refuse(parsed.reason);
+    if (parsed.link.caseId !== this.c.id) return this.refuse('it is for a case that is not on this page');
+    const checked = checkLink(parsed.link, this.c);
+    if (!checked.ok) return this.refuse(checked.reason);
+    let next: Session;
+    try {
+      next = new Session(this.c, checked.variant, checked.params);
+    } catch {
+      return this.refuse('its settings do not make a scenario');
+    }
+    let names: string[];
+    try {
+      names = next.decode(checked.steps);
+    } catch {
+      return this.refuse('its steps name a thread this variant does not have');
+    }
+    const misfit = next.load(names);
+    if (misfit) return this.refuse(`its step ${misfit.index + 1} picks ${misfit.thread}, which cannot run then`);
+    this.stopReplay();
+    this.cancelSearch('Search cancelled.');
+    this.session = next;
+    this.byHand = false;
+    this.hideNotice();
+    this.rebuild();
+    this.announcer.say(`Opened a link: ${this.session.variant}, after ${plural(this.session.cursor, 'step')}.${this.endSentence()}`);
+  }
+
+  /** Shows why a permalink was ignored. The reason is our own text; nothing of the hash is shown. */
+  private refuse(reason: string): void {
+    this.showNotice(`The link to a simulator state in this page's address was not applied: ${reason}. The simulator starts from the beginning instead.`);
+  }
+
+  private hideNotice(): void {
+    this.notice.hidden = true;
+  }
+
+  private showNotice(text: string): void {
+    this.notice.replaceChildren(h('p', { text }));
+    const close = h('button', { class: 'iw-button', text: 'Dismiss', attrs: { type: 'button' } });
+    close.addEventListener('click', () => {
+      this.notice.hidden = true;
+      this.threads.button(this.session.scenario.threads[0]!)?.focus();
+    });
+    this.notice.append(close);
+    this.notice.hidden = false;
+  }
+
+  private savePermalink(): void {
+    const hash = this.hash();
+    if (location.hash !== hash) history.replaceState(history.state, '', hash);
+  }
+
+  private hash(): string {
+    return formatHash(this.c.id, this.session.variant, this.session.params, this.session.schedule());
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------
+
+  /** After the scenario changed: new thread columns, then everything else. */
+  private rebuild(): void {
+    const focused = (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>('.iw-step')?.dataset.thread;
+    this.controls.update(this.session.variant, this.session.params);
+    this.threads.build(this.session.scenario, this.session.run.frames[0]!);
+    this.render();
+    if (focused) this.threads.button(focused)?.focus();
+  }
+
+  private render(): void {
+    const s = this.session;
+    const frame = s.frame;
+    this.status.update(frame, s.cursor);
+    this.threads.update(frame, frame.outcome !== null);
+    this.objects.update(frame.objects, s.cursor > 0 ? s.run.frames[s.cursor - 1]!.objects : null);
+    this.history.update(s.run.frames.map((f) => f.step), s.cursor);
+    this.permalink.href = this.hash();
+    this.host.dataset.verdict = frame.outcome?.verdict ?? 'running';
+    this.host.dataset.schedule = s.schedule();
+    this.host.dataset.variant = s.variant;
+    this.challenge?.check(s.variant, frame.outcome?.verdict, s.cursor, this.byHand && s.cursor === s.length);
+    requestAnimationFrame(() => this.threads.reveal());
+  }
+
+  private announceStep(s: Step): void {
+    const blocked = s.blocked ? ' and blocks' : '';
+    this.announcer.say(`Step ${this.session.cursor}: ${s.thread} ${opText(s)}${blocked}${s.note ? `: ${noteText(s.note)}` : ''}.${this.endSentence()}`);
+  }
+
+  private endSentence(): string {
+    const o = this.session.frame.outcome;
+    return o ? ` ${o.message}` : '';
+  }
+}
