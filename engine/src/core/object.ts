@@ -81,6 +81,8 @@ export abstract class KObject {
   readonly world: World;
   readonly name: string;
   freed: Freed | null = null;
+  /** An object that only gives part of another its own footprint (a page's entries): not in snapshots. */
+  readonly internal: boolean = false;
 
   constructor(world: World, name: string) {
     this.world = world;

@@ -87,7 +87,7 @@ export function threadState(t: KThread): ThreadState {
 }
 
 export function snapshotOf(world: World): WorldSnapshot {
-  return { threads: world.threads.map(threadState), objects: world.objects.map((o) => o.snapshot()) };
+  return { threads: world.threads.map(threadState), objects: world.objects.filter((o) => !o.internal).map((o) => o.snapshot()) };
 }
 
 /**

@@ -145,7 +145,7 @@ export class CxlAccelerator extends KObject {
  */
 export function* accel_touch(acc: CxlAccelerator, ea: number): Op<boolean> {
   const pgd = acc.mm.pgd;
-  const fp = [access(acc, WRITE), access(pgd, READ)];
+  const fp = [access(acc, WRITE), ...pgd.footprint(ea, ea + 1, READ)];
   return yield* perform(
     dynamicAct('accel_touch', acc, false, () => fp, (t) => {
       pgd.walk(t, 'accel_touch');

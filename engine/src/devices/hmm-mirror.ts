@@ -166,7 +166,7 @@ export function* gpu_read(gpu: HmmMirrorGpu, address: number): Op<boolean> {
   const sub = mirrorOf(gpu).hmm.mmu_notifier;
   const mm = mirrorOf(gpu).hmm.mm;
   return yield* at('gpu.access', perform(
-    dynamicAct('device_access', sub, false, () => [access(gpu, READ), access(sub, READ), access(mm.pgd, READ)], (t) => {
+    dynamicAct('device_access', sub, false, () => [access(gpu, READ), access(sub, READ), ...mm.pgd.footprint(address, address + 1, READ)], (t) => {
       checkAlive(gpu, t, 'device_access');
       if (!gpu.maps(address)) {
         gpu.world.note(`${gpu.name} has no entry for ${hex(address)}: a device fault`);

@@ -572,7 +572,7 @@ function translationFootprint(dev: SvmDevice, address: number, request: boolean)
   fp.push(access(pasid_table, READ));
   if (p.kind !== 'walk') return [...fp, access(iotlb, READ)];
   const present = p.pgd.present(address);
-  fp.push(access(p.pgd, READ), access(iotlb, p.fill || present ? WRITE : READ));
+  fp.push(...p.pgd.footprint(address, address + 1, READ), access(iotlb, p.fill || present ? WRITE : READ));
   if (!present && request) fp.push(access(prq, WRITE), access(prq.irq, WRITE));
   return fp;
 }

@@ -1,5 +1,5 @@
 import { at, dynamicAct, perform, type Op } from '../core/action.ts';
-import { KObject, READ, WRITE, access, type ObjectState } from '../core/object.ts';
+import { KObject, READ, access, type ObjectState } from '../core/object.ts';
 import { BUG_ON, Violation } from '../core/violation.ts';
 import { assertBuilding } from '../mm/build.ts';
 import { EEXIST, EFAULT } from '../mm/errno.ts';
@@ -229,7 +229,7 @@ export function* mcopy_atomic_pte(dst_vma: VmArea, dst_addr: number, src_addr: n
 export function* mfill_atomic_install_pte(dst_vma: VmArea, dst_addr: number, page: UffdPage): Op<number> {
   const mm = dst_vma.vm_mm;
   return yield* perform(
-    dynamicAct('mfill_atomic_install_pte', mm.pgd, false, () => [access(dst_vma, READ), access(mm.pgd, WRITE)], (t) => {
+    dynamicAct('mfill_atomic_install_pte', mm.pgd, false, () => [access(dst_vma, READ), ...mm.pgd.writeFootprint(dst_addr, dst_addr + PAGE_SIZE)], (t) => {
       checkAlive(dst_vma, t, 'mfill_atomic_install_pte');
       if (!t.holds(mm.mmap_lock)) {
         throw new Violation('mmap-lock-not-held', `${t.name} called mfill_atomic_install_pte on ${dst_vma.name} without holding ${mm.mmap_lock.name}`);

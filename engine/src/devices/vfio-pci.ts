@@ -463,7 +463,7 @@ function* throughMapping(op: string, m: BarMapping, write: boolean, value: numbe
         op,
         mm.pgd,
         false,
-        () => (mm.pgd.present(m.address) ? [access(mm.pgd, READ), access(pdev.command, READ), access(bar, write ? WRITE : READ)] : [access(mm.pgd, READ)]),
+        () => [...mm.pgd.footprint(m.address, m.address + 1, READ), ...(mm.pgd.present(m.address) ? [access(pdev.command, READ), access(bar, write ? WRITE : READ)] : [])],
         (t) => {
           if (faults === 0 && copy) mightFault(t, op, mm.mmap_sem, m.address);
           mm.pgd.walk(t, op);

@@ -1,5 +1,5 @@
-import { act, dynamicAct, perform, type Op } from '../core/action.ts';
-import { READ, WRITE, access } from '../core/object.ts';
+import { dynamicAct, perform, type Op } from '../core/action.ts';
+import { READ, access } from '../core/object.ts';
 import { Violation } from '../core/violation.ts';
 import { checkAlive } from '../sync/lock.ts';
 import { down_read, down_read_trylock, up_read } from '../sync/rwsem.ts';
@@ -20,7 +20,10 @@ export type UserFault = 'ok' | 'SIGSEGV' | 'SIGBUS';
 function* faultStep(op: string, vma: VmArea, address: number, driver: boolean): Op<boolean> {
   const mm = vma.vm_mm;
   return yield* perform(
-    dynamicAct(op, vma, false, () => [access(vma, READ), access(mm.pgd, WRITE)], (t) => {
+    dynamicAct(op, vma, false, () => {
+      const page = vma.pageOf(address);
+      return [access(vma, READ), ...(driver ? mm.pgd.footprint(page, page + vma.pageSize, READ) : mm.pgd.writeFootprint(page, page + vma.pageSize))];
+    }, (t) => {
       checkAlive(vma, t, op);
       if (!t.holds(mm.mmap_lock)) {
         throw new Violation('mmap-lock-not-held', `${t.name} called ${op} on ${vma.name} without holding ${mm.mmap_lock.name}`);
@@ -73,7 +76,7 @@ function* userAccess(op: string, address: number, flags: number): Op<UserFault> 
   const mm = currentMm(op);
   for (;;) {
     const present = yield* perform(
-      act(op, mm.pgd, READ, (t) => {
+      dynamicAct(op, mm.pgd, false, () => mm.pgd.footprint(address, address + 1, READ), (t) => {
         mm.pgd.walk(t, op);
         const p = mm.pgd.present(address);
         mm.world.note(p ? `${hex(address)} is mapped` : `${hex(address)} is not mapped: page fault`);

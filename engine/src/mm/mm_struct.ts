@@ -84,6 +84,7 @@ export class MmStruct extends KObject {
     const clash = this.mmap.find((v) => v.vm_start < vma.vm_end && vma.vm_start < v.vm_end);
     if (clash) throw new Error(`${this.name}.addVma: [${hex(start)}, ${hex(start + len)}) overlaps ${clash.name}`);
     this.insert(vma);
+    this.pgd.addSlots(vma.vm_start, vma.vm_end, vma.pageSize);
     vma.refs.take(this, 'mmap', null);
     setup.file?.f_count.init(vma, 'mmap');
     if (setup.populated) for (let p = start; p < start + len; p += vma.pageSize) this.pgd.populate(p, vma.pageSize);

@@ -1,5 +1,5 @@
 import { dynamicAct, perform, type Op } from '../core/action.ts';
-import { KObject, READ, WRITE, access, type Freed, type Mode, type ObjectState } from '../core/object.ts';
+import { KObject, READ, WRITE, access, type Access, type Freed, type Mode, type ObjectState } from '../core/object.ts';
 import type { KThread } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import { checkAlive } from '../sync/lock.ts';
@@ -7,9 +7,40 @@ import type { MmStruct } from './mm_struct.ts';
 import { VM_IO, VM_PFNMAP, hex, type VmArea } from './vma.ts';
 
 /**
+ * The entries of one page of a VMA that exists before the threads run (or, for `rest`, of every
+ * other address). It holds no state: it gives the entries of its range a footprint of their own,
+ * so that steps on different pages of one mm do not look dependent to the explorer. Not shown in
+ * snapshots.
+ */
+class PteSlot extends KObject {
+  readonly kind = 'pte_slot';
+  override readonly internal = true;
+
+  readonly start: number;
+  readonly end: number;
+
+  constructor(world: MmStruct['world'], name: string, start: number, end: number) {
+    super(world, name);
+    this.start = start;
+    this.end = end;
+  }
+
+  snapshot(): ObjectState {
+    return { name: this.name, kind: this.kind, summary: `the entries of [${hex(this.start)}, ${hex(this.end)})` };
+  }
+}
+
+/** A VMA of more pages than this gets one slot for all of them. */
+const MAX_SLOTS_PER_VMA = 64;
+
+/**
  * An mm's page tables: the pgd (freed with the mm, in __mmdrop) and the tables below it (freed by
  * free_pgtables in exit_mmap), holding the entries that map present pages. Faults populate entries;
  * unmapping zaps them. Using the tables after free_pgtables is a use after free.
+ *
+ * Footprints: a step that walks the tables reads the pgd (free_pgtables and __mmdrop write it), and
+ * reads or writes the entries of the addresses it looks at, per page of the VMAs made at build time
+ * (`footprint`); so a fault on one page and a copy from another commute, as they do in the kernel.
  */
 export class PageTable extends KObject {
   readonly kind = 'page_table';
@@ -18,10 +49,44 @@ export class PageTable extends KObject {
   private readonly pages = new Map<number, number>();
   /** When free_pgtables freed the tables below the pgd. */
   tablesFreed: Freed | null = null;
+  /** The build-time VMAs' pages, by address, and one slot for every other address. */
+  private readonly slots: PteSlot[] = [];
+  private readonly rest: PteSlot;
 
   constructor(mm: MmStruct) {
     super(mm.world, `${mm.name}.pgd`);
     this.mm = mm;
+    this.rest = new PteSlot(mm.world, `${mm.name}.pte@rest`, 0, Infinity);
+  }
+
+  /** Gives the pages of [start, end) their own footprints (at build, for a VMA made then). */
+  addSlots(start: number, end: number, pageSize: number): void {
+    const step = (end - start) / pageSize > MAX_SLOTS_PER_VMA ? end - start : pageSize;
+    for (let p = start; p < end; p += step) this.slots.push(new PteSlot(this.world, `${this.mm.name}.pte@${hex(p)}`, p, Math.min(p + step, end)));
+  }
+
+  /** The footprint of a step that walks the tables and uses the entries of [start, end) in `mode`. */
+  footprint(start: number, end: number, mode: Mode): Access[] {
+    const fp = [access(this, READ)];
+    let covered = 0;
+    for (const s of this.slots) {
+      if (s.start < end && start < s.end) {
+        fp.push(access(s, mode));
+        covered += Math.min(end, s.end) - Math.max(start, s.start);
+      }
+    }
+    if (covered < end - start) fp.push(access(this.rest, mode));
+    return fp;
+  }
+
+  /**
+   * The footprint of a step that maps or zaps the pages that start in [start, end): those entries,
+   * and all that the entries it replaces or removes map.
+   */
+  writeFootprint(start: number, end: number): Access[] {
+    let last = end;
+    for (const [first, size] of this.pages) if (start <= first && first < end) last = Math.max(last, first + size);
+    return this.footprint(start, last, WRITE);
   }
 
   /** Checks, inside a step, that the tables still exist. */
@@ -89,7 +154,7 @@ export function* free_pgtables(mm: MmStruct): Op<void> {
 function* vmaPtes(op: string, vma: VmArea, vmaMode: Mode, address: number, size: number, change: (t: KThread) => void): Op<void> {
   const pgd = vma.vm_mm.pgd;
   yield* perform(
-    dynamicAct(op, vma, false, () => [access(vma, vmaMode), access(pgd, WRITE)], (t) => {
+    dynamicAct(op, vma, false, () => [access(vma, vmaMode), ...pgd.writeFootprint(address, address + size)], (t) => {
       checkAlive(vma, t, op);
       if (address < vma.vm_start || address + size > vma.vm_end || size <= 0) {
         throw new Error(`${op}: [${hex(address)}, ${hex(address + size)}) is not inside ${vma.name} [${hex(vma.vm_start)}, ${hex(vma.vm_end)})`);

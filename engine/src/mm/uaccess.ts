@@ -1,4 +1,4 @@
-import { act, perform, type Op } from '../core/action.ts';
+import { dynamicAct, perform, type Op } from '../core/action.ts';
 import { READ } from '../core/object.ts';
 import type { KThread } from '../core/thread.ts';
 import { mightSleep } from '../sync/context.ts';
@@ -27,7 +27,7 @@ function* copyUser(op: string, address: number, n: number, flags: number): Op<nu
   let first = true;
   for (;;) {
     const r = yield* perform(
-      act(op, mm?.pgd ?? null, READ, (t) => {
+      dynamicAct(op, mm?.pgd ?? null, false, () => (mm ? mm.pgd.footprint(address, address + n, READ) : []), (t) => {
         if (!mm) {
           t.world.note(`${t.name} has no user address space: nothing copied`);
           return { missing: address, fast: true };

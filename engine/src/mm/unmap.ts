@@ -19,7 +19,7 @@ export function* unmap_vmas(mm: MmStruct, vmas: readonly VmArea[], start: number
   const range = mmu_notifier_range_init(mm, start, end);
   yield* mmu_notifier_invalidate_range_start(range);
   yield* perform(
-    dynamicAct('unmap_vmas', mm.pgd, false, () => [access(mm.pgd, WRITE), ...vmas.map((v) => access(v, READ))], (t) => {
+    dynamicAct('unmap_vmas', mm.pgd, false, () => [...mm.pgd.writeFootprint(start, end), ...vmas.map((v) => access(v, READ))], (t) => {
       for (const v of vmas) checkAlive(v, t, 'unmap_vmas');
       mm.pgd.walk(t, 'unmap_vmas');
       const n = mm.pgd.zap(start, end);

@@ -26,7 +26,7 @@ export function* hmm_range_snapshot(range: HmmRange): Op<number[] | number> {
   const hmm = registered(range, 'hmm_range_snapshot');
   const pgd = hmm.mm.pgd;
   return yield* perform(
-    dynamicAct('hmm_range_snapshot', range, false, () => [access(range, READ), access(pgd, READ)], (t) => {
+    dynamicAct('hmm_range_snapshot', range, false, () => [access(range, READ), ...pgd.footprint(range.start, range.end, READ)], (t) => {
       if (!range.valid) {
         hmm.world.note(`${range.name} is not valid: -EAGAIN`);
         return -EAGAIN;

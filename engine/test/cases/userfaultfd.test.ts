@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explore, replay, simulate, type ExploreOptions, type Report, type Scenario, type Step, type WorldSnapshot } from '../../src/index.ts';
+import { explore, replay, simulate, type ExploreOptions, type Report, type Step, type WorldSnapshot } from '../../src/index.ts';
 import { userfaultfd } from '../../src/cases/userfaultfd/index.ts';
 import { listings } from '../../src/cases/userfaultfd/listing.ts';
 import { check, objectState, runOut, runThrough, type Sim } from '../mm/support.ts';

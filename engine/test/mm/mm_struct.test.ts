@@ -3,7 +3,7 @@ import {
   do_exit, down_read, explore, get_task_mm, mmdrop, mmget, mmget_not_zero, mmgrab, mmput, scenario, simulate, sys_mmap, up_read, userLoad,
   type Kernel, type Process,
 } from '../../src/index.ts';
-import { check, objectState, runOut, runThrough } from './support.ts';
+import { check, objectState, runOut } from './support.ts';
 
 /** A process P whose thread T1 maps two pages, touches one and exits. */
 function mappingProcess(k: Kernel): Process {
