@@ -336,6 +336,20 @@ describe.each(pages)('the $caseId widget on $path', ({ path, caseId }: WidgetPag
       expect((await state(w)).verdict).toBe(f.verdict);
       await page.keyboard.press('u');
       expect((await state(w)).verdict).toBe('running');
+      // The history is one stop for Tab (the step shown); Home, End and the arrows move along it.
+      const taken = f.answer.length - 1;
+      const stop = w.locator('.iw-steps button[tabindex="0"]');
+      expect(await stop.count()).toBe(1);
+      expect(await stop.getAttribute('data-index')).toBe(String(taken));
+      await stop.focus();
+      await page.keyboard.press('Home');
+      expect(await w.locator('.iw-position').textContent()).toBe(`After step 1 of ${taken}`);
+      if (taken > 1) {
+        await page.keyboard.press('ArrowDown');
+        expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.index)).toBe('2');
+      }
+      await page.keyboard.press('End');
+      expect(await w.locator('.iw-position').textContent()).toBe(`After step ${taken} of ${taken}`);
       // Tab on to "Find a failure" and press Enter.
       for (let i = 0; i < 60; i++) {
         if ((await page.evaluate(() => document.activeElement?.textContent)) === 'Find a failure') break;

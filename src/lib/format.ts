@@ -17,6 +17,14 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
 }
 
+/**
+ * Prose with `->` kept whole: a browser may break a line after a hyphen, which turns `->release`
+ * into "-" and ">release". A word joiner between the two characters forbids that break.
+ */
+export function keepArrows(text: string): string {
+  return text.replaceAll('->', '-\u2060>');
+}
+
 /** "a", "a and b", "a, b and c". */
 export function list(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');

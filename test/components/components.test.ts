@@ -189,7 +189,9 @@ describe('case components, with five stand-in cases', () => {
       ['buggy', 'deadlock'],
       ['fixed', 'ok'],
     ]);
-    expect(text(root.querySelector('.upstream'))).toBe('Upstream: “hmm: fix a deadlock”, by A. Author, 2020-01-02, commit 0123456789ab. Not verified: the merge release.');
+    expect(text(root.querySelector('.upstream'))).toBe('Upstream: “hmm: fix a deadlock”, by A. Author, 2020-01-02, commit 0123456789ab.');
+    expect(text(root.querySelector('details.unverified summary'))).toBe('Not verified: 1 point of this account');
+    expect(root.querySelectorAll('details.unverified li').map(text)).toEqual(['the merge release']);
     const uffd = await render(CaseHeader, { summary: summaries[2]! });
     expect(uffd.querySelectorAll('tr[data-variant]')).toHaveLength(3);
   });

@@ -33,9 +33,7 @@ export function fill(el: Element, ...children: Child[]): void {
 }
 
 /** "1 step", "2 steps". */
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString('en')} ${n === 1 ? word : many}`;
-}
+export { plural } from '../../lib/format.ts';
 
 /** A step as a reader reads it: `down_read(mmap_sem)`. */
 export function opText(step: { op: string; target?: string }): string {

@@ -1,7 +1,8 @@
 /**
  * The history: undo and reset, a slider to scrub through the steps taken, and the list of steps
  * (each a button that shows the state after it). Steps after the one shown stay listed until a
- * different step replaces them.
+ * different step replaces them. The list is one stop for Tab (the step shown); the arrow keys, Home
+ * and End move along it.
  */
 import type { Step } from '@interleave/engine';
 import { fill, h, opText } from './dom.ts';
@@ -33,6 +34,18 @@ export class HistoryView {
       const b = (e.target as Element).closest<HTMLButtonElement>('button[data-index]');
       if (b) actions.seek(Number(b.dataset.index));
     });
+    this.list.addEventListener('keydown', (e) => {
+      const b = (e.target as Element).closest<HTMLButtonElement>('button[data-index]');
+      const last = this.list.children.length;
+      if (!b || last === 0) return;
+      const at = Number(b.dataset.index);
+      const to = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 1, End: last }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      const index = Math.min(Math.max(to, 1), last);
+      actions.seek(index);
+      this.list.querySelector<HTMLElement>(`button[data-index="${index}"]`)?.focus();
+    });
     this.element = h(
       'section',
       { class: 'iw-history', attrs: { 'aria-label': 'History' } },
@@ -52,6 +65,7 @@ export class HistoryView {
     // aria-disabled, not disabled: a button that has the focus keeps it (pressing it then says why nothing happens).
     this.undoButton.setAttribute('aria-disabled', String(cursor === 0));
     this.resetButton.setAttribute('aria-disabled', String(n === 0));
+    const tabStop = Math.max(cursor, 1);
     const focused = (document.activeElement as HTMLElement | null)?.closest?.('.iw-steps button[data-index]') as HTMLElement | null;
     const refocus = focused ? focused.dataset.index : undefined;
     fill(
@@ -60,7 +74,7 @@ export class HistoryView {
         const index = i + 1;
         const b = h(
           'button',
-          { class: 'iw-step-entry', attrs: { type: 'button', 'data-index': String(index), ...(index === cursor ? { 'aria-current': 'step' } : {}) } },
+          { class: 'iw-step-entry', attrs: { type: 'button', 'data-index': String(index), tabindex: index === tabStop ? '0' : '-1', ...(index === cursor ? { 'aria-current': 'step' } : {}) } },
           h('span', { class: 'iw-step-thread', text: s!.thread }),
           ' ',
           h('code', { text: opText(s!) }),
