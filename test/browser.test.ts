@@ -4,26 +4,12 @@
  * to another host, without horizontal scrolling and without layout shift; dark mode switches the
  * page and the code; pages read complete with JavaScript off; search finds kernel identifiers.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launch } from './support/browser.ts';
-import { serve, type StaticServer } from './support/serve.ts';
-import { DIST, pagePaths, requireDist } from './support/dist.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { siteInBrowser } from './support/site-in-browser.ts';
+import { pagePaths } from './support/dist.ts';
 
-let server: StaticServer;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
-
-beforeAll(async () => {
-  requireDist();
-  server = await serve(DIST);
-  ({ browser, close: closeBrowser } = await launch());
-});
-
-afterAll(async () => {
-  await closeBrowser?.();
-  await server?.close();
-});
+const site = siteInBrowser();
 
 interface Visit {
   requests: string[];
@@ -42,7 +28,7 @@ async function visit(page: Page, path: string): Promise<Visit> {
     if (m.type() === 'error' || m.type() === 'warning') v.console.push(m.text());
   });
   page.on('pageerror', (e) => v.console.push(e.message));
-  await page.goto(server.url + path, { waitUntil: 'load' });
+  await page.goto(site.server.url + path, { waitUntil: 'load' });
   return v;
 }
 
@@ -61,12 +47,12 @@ const layoutShift = (page: Page) =>
 
 describe.each([360, 1280])('at %i px wide', (width) => {
   it.each(pagePaths())('%s loads cleanly, stays within the screen and does not shift', async (path) => {
-    const context = await browser.newContext({ viewport: { width, height: 800 } });
+    const context = await site.browser.newContext({ viewport: { width, height: 800 } });
     const page = await context.newPage();
     try {
       const v = await visit(page, path);
       expect(v.requests.length).toBeGreaterThan(0);
-      expect(v.requests.filter((u) => new URL(u).origin !== server.url)).toEqual([]);
+      expect(v.requests.filter((u) => new URL(u).origin !== site.server.url)).toEqual([]);
       expect(v.failures).toEqual([]);
       expect(v.console).toEqual([]);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -80,9 +66,9 @@ describe.each([360, 1280])('at %i px wide', (width) => {
 
 describe('themes', () => {
   const background = async (scheme: 'light' | 'dark') => {
-    const context = await browser.newContext({ colorScheme: scheme });
+    const context = await site.browser.newContext({ colorScheme: scheme });
     const page = await context.newPage();
-    await page.goto(`${server.url}/primers/rwsem-fairness/`);
+    await page.goto(`${site.server.url}/primers/rwsem-fairness/`);
     const result = await page.evaluate(() => {
       // A token whose two theme colours differ (comments, say, are grey in both).
       const token = [...document.querySelectorAll<HTMLElement>('pre.astro-code span.line span[style*="--shiki-dark:"]')].find((t) => {
@@ -118,20 +104,20 @@ describe('themes', () => {
 
 describe('with JavaScript off', () => {
   it('every page shows its content, and the primers their engine runs', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 800 } });
+    const context = await site.browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 800 } });
     const page = await context.newPage();
     try {
       for (const path of pagePaths()) {
-        await page.goto(server.url + path);
+        await page.goto(site.server.url + path);
         expect(await page.locator('h1').isVisible(), path).toBe(true);
       }
-      await page.goto(`${server.url}/primers/rwsem-fairness/`);
+      await page.goto(`${site.server.url}/primers/rwsem-fairness/`);
       const run = page.locator('#fifo-run');
       await expect(run.locator('.verdict').first().textContent()).resolves.toContain('deadlock');
       expect(await run.locator('.timeline table').isVisible()).toBe(true);
       expect(await run.locator('.timeline tbody tr').count()).toBeGreaterThan(0);
       expect(await run.locator('figure.graph svg').isVisible()).toBe(true);
-      await page.goto(`${server.url}/search/`);
+      await page.goto(`${site.server.url}/search/`);
       expect(await page.locator('noscript').count()).toBe(1);
     } finally {
       await context.close();
@@ -141,7 +127,7 @@ describe('with JavaScript off', () => {
 
 describe('search', () => {
   const search = async (query: string) => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     try {
       const v = await visit(page, `/search/?q=${encodeURIComponent(query)}`);
       await page.waitForFunction(() => {
@@ -169,7 +155,7 @@ describe('search', () => {
   });
 
   it('matches an identifier whole, underscores included', async () => {
-    const page = await browser.newPage();
+    const page = await site.browser.newPage();
     try {
       await visit(page, '/search/?q=mmu_notifier_invalidate_range_start');
       await page.waitForSelector('#search-results li');
@@ -184,8 +170,8 @@ describe('search', () => {
 
 describe('keyboard', () => {
   it('the first Tab reaches the skip link, which is then visible', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/primers/`);
+    const page = await site.browser.newPage();
+    await page.goto(`${site.server.url}/primers/`);
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement;

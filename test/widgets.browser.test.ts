@@ -5,11 +5,10 @@
  * variant and run it to completion; let the search find the failure and replay it; reopen the state
  * from its permalink; refuse hostile hashes; work from the keyboard alone; pass axe-core; fit 360 px.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { launch } from './support/browser.ts';
-import { serve, type StaticServer } from './support/serve.ts';
-import { DIST, pagePaths, requireDist } from './support/dist.ts';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { siteInBrowser } from './support/site-in-browser.ts';
+import { DIST, pagePaths } from './support/dist.ts';
 import { registeredCaseIds, widgetPages, type WidgetPage } from './support/widgets.ts';
 import { axe, newPage, openWidget, runToEnd, state, stepThreads, widget, type Watch } from './support/widget-browser.ts';
 import { getWidgetCase } from '../src/lib/widget-cases.ts';
@@ -18,24 +17,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-let server: StaticServer;
-let browser: Browser;
-let closeBrowser: () => Promise<void>;
-
-beforeAll(async () => {
-  requireDist();
-  server = await serve(DIST);
-  ({ browser, close: closeBrowser } = await launch());
-});
-
-afterAll(async () => {
-  await closeBrowser?.();
-  await server?.close();
-});
+const site = siteInBrowser();
 
 /** A fresh page for one test; it fails the test on any console error, page error or CSP violation. */
 async function session(run: (page: Page, watch: Watch) => Promise<void>, options: BrowserContextOptions = {}): Promise<void> {
-  const { page, watch, close } = await newPage(browser, options);
+  const { page, watch, close } = await newPage(site.browser, options);
   try {
     await run(page, watch);
     expect(watch.errors, 'console errors').toEqual([]);
@@ -78,7 +64,7 @@ async function facts(w: Locator): Promise<{ failing: string; verdict: string; an
 const okVariant = (caseId: string) => getWidgetCase(caseId).variants.find((v) => v.expected === 'ok')?.id;
 
 describe.each(pages)('the $caseId widget on $path', ({ path, caseId }: WidgetPage) => {
-  const url = () => server.url + path;
+  const url = () => site.server.url + path;
 
   it('loads nothing until it is near the viewport, and keeps its static form until then', async () => {
     await session(async (page) => {
@@ -255,7 +241,7 @@ describe.each(pages)('the $caseId widget on $path', ({ path, caseId }: WidgetPag
       const href = await w.locator('a.iw-permalink').getAttribute('href');
       expect(href).toMatch(/^#sim=1&case=/);
       expect(new URL(page.url()).hash).toBe(href);
-      const other = await newPage(browser);
+      const other = await newPage(site.browser);
       try {
         await other.page.goto(url() + href);
         const w2 = widget(other.page, caseId);
@@ -421,10 +407,10 @@ describe.each(pages)('the $caseId widget on $path', ({ path, caseId }: WidgetPag
 
 describe('the Content-Security-Policy, enforced by Chromium', () => {
   it('refuses an inline script on a widget page, while the widget runs', async () => {
-    const { page, close } = await newPage(browser);
+    const { page, close } = await newPage(site.browser);
     try {
       const { path, caseId } = pages[0]!;
-      const w = await openWidget(page, server.url + path, caseId);
+      const w = await openWidget(page, site.server.url + path, caseId);
       expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
       await page.evaluate(() => {
         const s = document.createElement('script');
