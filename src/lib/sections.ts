@@ -19,3 +19,9 @@ export function neighbours(section: SectionId, entries: SectionEntry[], index: n
   const link = (e: SectionEntry | undefined) => (e ? { href: hrefOf(section, e.id), title: e.data.title } : undefined);
   return { prev: link(entries[index - 1]), next: link(entries[index + 1]) };
 }
+
+/** The static paths of a section's pages (for its `[id].astro` route), each with its neighbours. */
+export async function sectionPaths(section: SectionId) {
+  const entries = await sectionEntries(section);
+  return entries.map((entry, index) => ({ params: { id: entry.id }, props: { entry, ...neighbours(section, entries, index) } }));
+}
