@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { at, down_read, down_write, listing, scenario, up_read, up_write } from '../src/index.ts';
-import { resolveParams, type Case } from '../src/cases/index.ts';
+import { paramGrid, resolveParams, type Case } from '../src/cases/index.ts';
 import { main } from '../src/cli/main.ts';
 
 /** A small case of our own, shaped like the site's: the cxl bug in miniature, with a policy parameter. */
@@ -156,5 +156,17 @@ describe('case parameters', () => {
     expect(() => resolveParams(c, { pages: '9' })).toThrow("x: parameter 'pages' must be an integer from 1 to 8, got \"9\"");
     expect(() => resolveParams(c, { pages: '2.5' })).toThrow('must be an integer from 1 to 8');
     expect(() => resolveParams(c, { pages: 0 })).toThrow('got 0');
+  });
+
+  it('paramGrid lists every variant with every value of every parameter', () => {
+    const c = { variants: demo.variants, params: [{ name: 'pages', description: '', default: 1, min: 1, max: 2 }, { name: 'policy', description: '', default: 'fifo', values: ['fifo', 'phase-fair'] }] };
+    const grid = paramGrid(c);
+    expect(grid).toHaveLength(demo.variants.length * 4);
+    expect(grid.slice(0, 4)).toEqual([
+      { variant: demo.variants[0]!.id, pages: 1, policy: 'fifo' },
+      { variant: demo.variants[0]!.id, pages: 1, policy: 'phase-fair' },
+      { variant: demo.variants[0]!.id, pages: 2, policy: 'fifo' },
+      { variant: demo.variants[0]!.id, pages: 2, policy: 'phase-fair' },
+    ]);
   });
 });

@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isScenario, type Scenario } from '@interleave/engine';
-import { getCase } from '@interleave/engine/cases';
+import { getCase, paramGrid } from '@interleave/engine/cases';
 import { ROOT } from './dist.ts';
 
 export async function demoScenarios(): Promise<Map<string, Scenario>> {
@@ -35,12 +35,7 @@ export async function demoScenarios(): Promise<Map<string, Scenario>> {
  */
 export function caseScenario(caseId: string, name: string): Scenario | undefined {
   const c = getCase(caseId);
-  let combos: Record<string, string | number>[] = c.variants.map((v) => ({ variant: v.id }));
-  for (const p of c.params) {
-    const values: (string | number)[] = p.values ? [...p.values] : Array.from({ length: p.max! - p.min! + 1 }, (_, i) => p.min! + i);
-    combos = combos.flatMap((combo) => values.map((v) => ({ ...combo, [p.name]: v })));
-  }
-  for (const params of combos) {
+  for (const params of paramGrid(c)) {
     try {
       const s = c.build(params);
       if (s.name === name) return s;

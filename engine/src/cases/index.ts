@@ -44,5 +44,5 @@ export function getCase(id: string): Case {
   return c;
 }
 
-export { resolveParams, type ParamValues } from './params.ts';
+export { paramGrid, resolveParams, type ParamValues } from './params.ts';
 export type { Case, CaseId, CaseParam, CaseVariant, Upstream } from './types.ts';

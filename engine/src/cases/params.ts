@@ -42,3 +42,17 @@ function stringParam(id: string, p: CaseParam, raw: string | number): string {
   if (p.values && !p.values.includes(v)) throw new Error(`${id}: parameter '${p.name}' must be one of ${p.values.join(', ')}, got '${v}'`);
   return v;
 }
+
+/**
+ * Every combination of a variant and parameter values that `c` accepts (each `values` entry, each
+ * integer from `min` to `max`), variants first: a grid to sweep a case over. A case's build may
+ * still refuse a combination that makes no sense (cxl: fewer pages than VMAs).
+ */
+export function paramGrid(c: Pick<Case, 'variants' | 'params'>): (ParamValues & { variant: string })[] {
+  let grid: (ParamValues & { variant: string })[] = c.variants.map((v) => ({ variant: v.id }));
+  for (const p of c.params) {
+    const values: (string | number)[] = p.values ? [...p.values] : Array.from({ length: p.max! - p.min! + 1 }, (_, i) => p.min! + i);
+    grid = grid.flatMap((combo) => values.map((v) => ({ ...combo, [p.name]: v })));
+  }
+  return grid;
+}

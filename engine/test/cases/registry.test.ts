@@ -15,17 +15,12 @@ describe('the case registry', () => {
   });
 
   it('names every scenario of a case differently, so a name says which variant and parameters ran', async () => {
-    const { cases } = await import('../../src/cases/index.ts');
+    const { cases, paramGrid } = await import('../../src/cases/index.ts');
     for (const c of Object.values(cases)) {
-      let combos: Record<string, string | number>[] = c.variants.map((v) => ({ variant: v.id }));
-      for (const p of c.params) {
-        const values = p.values ? [...p.values] : Array.from({ length: p.max! - p.min! + 1 }, (_, i) => p.min! + i);
-        combos = combos.flatMap((combo) => values.map((v) => ({ ...combo, [p.name]: v })));
-      }
       // An 'auto' parameter resolves to one of the other values, so two combinations may build one
       // scenario: the same name must then mean the same run (the first-runnable-thread execution).
       const byName = new Map<string, string>();
-      for (const params of combos) {
+      for (const params of paramGrid(c)) {
         let s: Scenario;
         try {
           s = c.build(params);
