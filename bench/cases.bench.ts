@@ -5,6 +5,7 @@
  */
 import { explore, type Report } from '@interleave/engine';
 import { caseIds, getCase } from '@interleave/engine/cases';
+import { median } from './median.ts';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const BUDGET_MS = 60_000;
@@ -17,11 +18,6 @@ const SCALED: Record<string, Record<string, number>> = {
   'intel-svm': { requests: 2 },
   'vfio-pci': { mappings: 2 },
 };
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function measure(caseId: string, params: Record<string, string | number>): { report: Report; ms: number } {
   const s = getCase(caseId).build(params);

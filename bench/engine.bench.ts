@@ -5,13 +5,9 @@
  */
 import { explore, type Report, type Scenario } from '@interleave/engine';
 import { independent, philosophers, readersWriters } from './scenarios.ts';
+import { median } from './median.ts';
 
 const RUNS = 7;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** Runs until the JIT has settled: at least 3 runs and 500 ms. */
 function warmUp(s: Scenario): void {

@@ -27,6 +27,7 @@ import { DIST, requireDist } from '../test/support/dist.ts';
 import { widgetCaseIds, widgetPages } from '../test/support/widgets.ts';
 import { getWidgetCase } from '../src/lib/widget-cases.ts';
 import { SEARCH_BOUNDS } from '../src/widgets/search-protocol.ts';
+import { median } from './median.ts';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const PRIMER = '/primers/rwsem-fairness/';
@@ -40,7 +41,6 @@ const workerFile = `/_astro/${readdirSync(join(DIST, '_astro')).find((f) => /^se
 
 const gz = (path: string) => gzipSync(readFileSync(join(DIST, path)), { level: 9 }).length;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (n: number) => `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`;
 
 interface PageRun {
