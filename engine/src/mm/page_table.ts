@@ -1,6 +1,7 @@
 import { dynamicAct, perform, type Op } from '../core/action.ts';
 import { KObject, READ, WRITE, access, type Access, type Freed, type Mode, type ObjectState } from '../core/object.ts';
 import type { KThread } from '../core/thread.ts';
+import type { World } from '../core/world.ts';
 import { Violation } from '../core/violation.ts';
 import { checkAlive } from '../sync/lock.ts';
 import type { MmStruct } from './mm_struct.ts';
@@ -19,7 +20,7 @@ class PteSlot extends KObject {
   readonly start: number;
   readonly end: number;
 
-  constructor(world: MmStruct['world'], name: string, start: number, end: number) {
+  constructor(world: World, name: string, start: number, end: number) {
     super(world, name);
     this.start = start;
     this.end = end;
