@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BUF, PORTAL, intelSvm } from '../../src/cases/intel-svm/index.ts';
 import { listings, type Variant } from '../../src/cases/intel-svm/listing.ts';
 import { DelayedFput, delayed_fput } from '../../src/mm/file_table.ts';
-import { startAsleep, woken_wait_event } from '../../src/devices/intel-svm.ts';
+import { startAsleep, woken_wait_event } from '../../src/devices/intel-svm/index.ts';
 import {
   READ, act, do_exit, explore, fput, perform, replay, scenario, simulate, sys_close,
   type ExploreOptions, type LeakDetail, type Report, type Scenario, type Step, type Trace, type WorldSnapshot,

@@ -5,7 +5,7 @@ import { sys_mmap } from '../../mm/mmap.ts';
 import { PAGE_SIZE } from '../../mm/vma.ts';
 import {
   IntelIommu, IntelSvm, PRQ_WAITS_FOR, SvmDevice, SvmDriver, dmaStartsWhen, prq_event_thread, startAsleep, svm_device_dma, woken_wait_event,
-} from '../../devices/intel-svm.ts';
+} from '../../devices/intel-svm/index.ts';
 import { scenario, type Scenario } from '../../scenario.ts';
 import { wait_event } from '../../sync/waitqueue.ts';
 import { resolveParams } from '../params.ts';

@@ -15,7 +15,7 @@ import {
   intel_flush_pasid_dev, intel_flush_svm_range_dev, pasid_entry_clear, pasid_entry_set, sdev_add, sdev_del, svm_alloc, svm_find_by_mm,
   svm_free, svm_idr_find, svm_idr_remove, svmOfSubscription,
   type IntelIommu, type IntelSvm, type PageResponse, type PrqFaultHandler, type SvmApi, type SvmDevice,
-} from '../../devices/intel-svm.ts';
+} from '../../devices/intel-svm/index.ts';
 import { bindingHoldsUsers, faultTakesUsers, releaseFlushes, type Variant } from './listing.ts';
 
 /**
