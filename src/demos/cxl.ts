@@ -4,6 +4,7 @@
  * story is found by stepping the engine (never a hard-coded schedule) and checked here for the
  * facts the page's text relies on: if a model change breaks one, the build fails with the reason.
  */
+import { theStep } from '../lib/steps.ts';
 import { cxl } from '@interleave/engine/cases/cxl';
 import { explore, replay, simulate, type Report, type Scenario, type Step, type Trace, type WorldSnapshot } from '@interleave/engine';
 import type { LockdepReport } from '@interleave/engine';
@@ -64,11 +65,9 @@ const accelOf = (snap: WorldSnapshot) => snap.objects.find((o) => o.name === 'ac
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** The 1-based number of the first step that matches, or an error. */
+/** The 1-based number of the one step after step `from` that matches (see src/lib/steps.ts). */
 function stepNo(t: Trace, what: string, match: (s: Step) => boolean, from = 0): number {
-  const i = t.steps.findIndex((s, k) => k >= from && match(s));
-  need(i >= 0, what);
-  return i + 1;
+  return theStep(t.steps, `cxl page: ${what}`, { where: match, after: from });
 }
 
 export interface Story {
@@ -101,11 +100,11 @@ export function fixOpening(): Story {
   const t = s.trace;
   need(t.outcome === 'ok', 'the fixed code survives the deadlock’s opening');
   const w1 = stepNo(t, 'T2’s down_write waits for R1', (x) => x.thread === 'T2' && x.op === 'down_write' && x.blocked);
-  const u1 = stepNo(t, 'T1 drops R1 in get_vma_info', (x) => x.thread === 'T1' && x.op === 'up_read', w1);
+  const u1 = stepNo(t, 'T1 drops R1 in get_vma_info', (x) => x.thread === 'T1' && x.op === 'up_read' && /granted mm.mmap_sem to T2/.test(x.note ?? ''), w1);
   const r2 = stepNo(t, 'R2 then queues behind T2', (x) => x.thread === 'T1' && x.op === 'down_read' && x.blocked, u1);
   const held = t.states[r2]!.threads.find((x) => x.name === 'T1')!.holds;
   need(held.length === 0, 'T1 holds nothing while its R2 waits');
-  const upw = stepNo(t, 'T2 finishes brk and lets T1 in', (x) => x.thread === 'T2' && x.op === 'up_write', r2);
+  const upw = stepNo(t, 'T2 finishes brk and lets T1 in', (x) => x.thread === 'T2' && x.op === 'up_write' && /granted mm.mmap_sem to T1/.test(x.note ?? ''), r2);
   need(t.steps.length - t.steps.filter((x) => x.thread === 'T2').length > 0, 'T1 runs');
   memoFix = { ...s, at: { w1, u1, r2, upw, last: t.steps.length } };
   return memoFix;
@@ -136,15 +135,14 @@ export function costRun(): Story {
   const t3end = stepNo(t, 'T3 releases mmap_sem', (x) => x.thread === 'T3' && x.op === 'up_write');
   const next = t.steps[t3end]!;
   need(next.thread === 'T1' && next.op === 'down_read' && next.stack?.[0] === F_LINE('drv_fault'), 'T1 goes on with its walk after T3');
-  const nextFault = stepNo(t, 'T1 faults the next page into the new VMA', (x) => x.thread === 'T1' && x.op === 'handle_mm_fault', t3end);
-  const firstTouch = stepNo(t, 'the accelerator reads its first page', (x) => x.op === 'accel_touch');
+  const nextFault = stepNo(t, 'T1 faults the next page into the new VMA', (x) => x.thread === 'T1' && x.op === 'handle_mm_fault' && /maps the page at 0x10011000/.test(x.note ?? ''), t3end);
   const miss = stepNo(t, 'the accelerator misses the zapped page', (x) => x.op === 'accel_touch' && /no translation for 0x10010000/.test(x.note ?? ''));
-  const retry = stepNo(t, 'the driver asks again for that page', (x) => x.thread === 'T1' && x.stack?.[0] === F_LINE('drv_retry'), miss);
+  const retry = stepNo(t, 'the driver asks again for that page, right after the miss', (x) => x.index === miss && x.thread === 'T1' && x.stack?.[0] === F_LINE('drv_retry'));
   const refault = stepNo(t, 'the retry faults the page in again', (x) => x.op === 'handle_mm_fault', miss);
   const hit = stepNo(t, 'the retried access succeeds', (x) => x.op === 'accel_touch' && /reads 0x10010000/.test(x.note ?? ''), miss);
   const acc = accelOf(t.states[t.states.length - 1]!);
   need(acc.retries === 1 && acc.translated.length === acc.touch.length, 'one retry and every access done');
-  memoCost = { ...s, at: { w3, zap, t3end, nextFault, firstTouch, miss, retry, refault, hit, last: t.steps.length } };
+  memoCost = { ...s, at: { w3, zap, t3end, nextFault, miss, retry, refault, hit, last: t.steps.length } };
   return memoCost;
 }
 
@@ -164,7 +162,7 @@ export function secondBugRun(): Story {
   const t = s.trace;
   need(t.outcome === 'ok', 'the reader-preferring buggy run finishes');
   const w1 = stepNo(t, 'T2 waits for R1', (x) => x.thread === 'T2' && x.op === 'down_write' && x.blocked);
-  const r2 = stepNo(t, 'R2 gets past the waiting writer', (x) => x.thread === 'T1' && x.op === 'down_read' && !x.blocked, w1);
+  const r2 = stepNo(t, 'R2, T1’s next step, gets past the waiting writer', (x) => x.index === w1 && x.thread === 'T1' && x.op === 'down_read' && !x.blocked && !!t.states[x.index]!.threads.find((th) => th.name === 'T2')?.waiting);
   const refind = stepNo(t, 'the loop looks the VMA up again at addr', (x) => x.thread === 'T1' && x.op === 'find_vma' && /0x10000000\b/.test(x.note ?? ''), r2 + 1);
   const miss = stepNo(t, 'the skipped page is missed', (x) => x.op === 'accel_touch' && /no translation for 0x10011000/.test(x.note ?? ''));
   const acc = accelOf(t.states[t.states.length - 1]!);

@@ -6,6 +6,7 @@
  * the tests share one exploration each; exported here, the tests find them by name and check the
  * page against the engine.
  */
+import { theStep } from '../lib/steps.ts';
 import { replay, simulate, type Scenario, type Step } from '@interleave/engine';
 import { getCase } from '@interleave/engine/cases';
 
@@ -108,9 +109,7 @@ export function noStep(steps: readonly Step[], what: string, match: (s: Step) =>
 
 /** The 1-based number of the first step that matches, or an Error (the page's text relies on it). */
 export function stepNo(steps: readonly Step[], what: string, match: (s: Step) => boolean): number {
-  const i = steps.findIndex(match);
-  if (i < 0) throw new Error(`hmm page: no step ${what}`);
-  return i + 1;
+  return theStep(steps, `hmm page: ${what}`, { where: match });
 }
 
 /** The line of a listing that contains `text` (exactly one), or an Error. */

@@ -6,6 +6,7 @@
  * checked for the facts the text states), the leak's reference chain as a graph, and small readers
  * of step numbers, counts and listing lines, so that the prose cannot drift from the engine.
  */
+import { theStep } from '../lib/steps.ts';
 import { explore, replay, simulate, type Report, type Scenario, type Step, type Trace, type WorldSnapshot } from '@interleave/engine';
 import type { LeakDetail } from '@interleave/engine';
 import { getCase } from '@interleave/engine/cases';
@@ -70,11 +71,9 @@ export function functionsOf(variant: Variant, ...names: string[]): string {
     .join('\n\n');
 }
 
-/** The 1-based number of the first step (from step `after`, 1-based, exclusive) that matches. */
+/** The 1-based number of the one step after step `after` that matches (see src/lib/steps.ts). */
 export function stepNo(steps: readonly Step[], what: string, match: (s: Step) => boolean, after = 0): number {
-  const i = steps.findIndex((s, j) => j >= after && match(s));
-  if (i < 0) fail(`no step ${what}`);
-  return i + 1;
+  return theStep(steps, `intel-svm page: ${what}`, { where: match, after });
 }
 
 /** Throws if any step matches (the text says none does); returns true. */

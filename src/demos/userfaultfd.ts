@@ -9,6 +9,7 @@
  * header explores them (src/lib/cases.ts) and the page reuses that report instead of exploring them
  * again.
  */
+import { theStep } from '../lib/steps.ts';
 import { userfaultfd } from '@interleave/engine/cases/userfaultfd';
 import { replay, simulate, type Report, type Scenario, type Step, type Trace } from '@interleave/engine';
 import type { LockdepReport } from '@interleave/engine';
@@ -164,17 +165,13 @@ export function fixedEmbrace(): FixedStory {
   need(sim.outcome?.verdict === 'ok', 'the fixed code finishes in the embrace schedule');
   const trace = replay(scenario, sim.schedule);
   const t = trace.steps;
-  const no = (what: string, match: (s: Step) => boolean, from = 0) => {
-    const i = t.findIndex((s, k) => k >= from && match(s));
-    need(i >= 0, what);
-    return i + 1;
-  };
-  const fastA = no("A1's copy under the lock fails fast", (s) => s.thread === 'A1' && s.op === 'copy_from_user');
-  const fastB = no("B1's copy under the lock fails fast", (s) => s.thread === 'B1' && s.op === 'copy_from_user');
+  const no = (what: string, match: (s: Step) => boolean, from = 0) => theStep(t, `userfaultfd page: ${what}`, { where: match, after: from });
+  const fastA = no("A1's copy under the lock fails fast", (s) => s.thread === 'A1' && s.op === 'copy_from_user' && /page faults are disabled/.test(s.note ?? ''));
+  const fastB = no("B1's copy under the lock fails fast", (s) => s.thread === 'B1' && s.op === 'copy_from_user' && /page faults are disabled/.test(s.note ?? ''));
   for (const n of [fastA, fastB]) need(t[n - 1]!.note!.endsWith('no lock taken'), 'the copy under the lock takes no lock');
   need(t[fastA]!.thread === 'B2' && t[fastA]!.blocked && t[fastB]!.thread === 'A2' && t[fastB]!.blocked, 'the mappers queue right after the copies, as in the deadlock');
-  const unlockA = no('A1 drops mm_B on -ENOENT', (s) => s.thread === 'A1' && s.op === 'up_read', fastA);
-  const unlockB = no('B1 drops mm_A on -ENOENT', (s) => s.thread === 'B1' && s.op === 'up_read', fastB);
+  const unlockA = no('A1 drops mm_B on -ENOENT', (s) => s.thread === 'A1' && s.op === 'up_read' && s.note === 'granted mm_B.mmap_lock to B2 (write)', fastA);
+  const unlockB = no('B1 drops mm_A on -ENOENT', (s) => s.thread === 'B1' && s.op === 'up_read' && s.note === 'granted mm_A.mmap_lock to A2 (write)', fastB);
   need(t[unlockA - 1]!.note === 'granted mm_B.mmap_lock to B2 (write)', "A1's unlock lets B2's mmap() in");
   need(t[unlockB - 1]!.note === 'granted mm_A.mmap_lock to A2 (write)', "B1's unlock lets A2's mmap() in");
   const waitA = no("A1's fallback fault waits", (s) => s.thread === 'A1' && s.blocked, unlockA);
