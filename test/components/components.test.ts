@@ -181,18 +181,29 @@ describe('case components, with five stand-in cases', () => {
     expect(text(root.querySelector('.pending'))).toContain('none is in the engine yet: cxl, hmm. Each appears');
   });
 
-  it('the case header lists every variant with its verdict, and the upstream change with what is unverified', async () => {
+  it('the case header lists every variant with its verdict, and the upstream sources as links', async () => {
     const hmm = summaries[1]!;
-    const root = await render(CaseHeader, { summary: hmm });
+    const sources = {
+      commits: [{ id: '0123456789ab', subject: 'hmm: fix a deadlock', author: 'A. Author', date: '2020-01-02', role: 'the fix' }],
+      messages: [{ messageId: 'x@y', subject: '[PATCH] hmm: fix', author: 'A. Author', date: '2020-01-01', role: 'the patch mail' }],
+    };
+    const root = await render(CaseHeader, { summary: hmm, sources });
     const rows = root.querySelectorAll('tr[data-variant]');
     expect(rows.map((r) => [r.getAttribute('data-variant'), r.getAttribute('data-verdict')])).toEqual([
       ['buggy', 'deadlock'],
       ['fixed', 'ok'],
     ]);
-    expect(text(root.querySelector('.upstream'))).toBe('Upstream: “hmm: fix a deadlock”, by A. Author, 2020-01-02, commit 0123456789ab.');
-    expect(text(root.querySelector('details.unverified summary'))).toBe('Not verified: 1 point of this account');
-    expect(root.querySelectorAll('details.unverified li').map(text)).toEqual(['the merge release']);
-    const uffd = await render(CaseHeader, { summary: summaries[2]! });
+    expect(root.querySelectorAll('.upstream li').map(text)).toEqual([
+      'the fix: commit 0123456789ab “hmm: fix a deadlock”, A. Author, 2020-01-02.',
+      'the patch mail: “[PATCH] hmm: fix”, A. Author, 2020-01-01.',
+    ]);
+    expect(root.querySelectorAll('.upstream a').map((a) => a.getAttribute('href'))).toEqual([
+      'https://git.kernel.org/pub/scm/linux/kernel/git/torvalds/linux.git/commit/?id=0123456789ab',
+      'https://lore.kernel.org/r/x%40y',
+    ]);
+    // The engine's own notes on what it could not check are not shown as a source.
+    expect(root.querySelector('details.unverified')).toBeNull();
+    const uffd = await render(CaseHeader, { summary: summaries[2]!, sources });
     expect(uffd.querySelectorAll('tr[data-variant]')).toHaveLength(3);
   });
 });
