@@ -54,7 +54,7 @@ function runThrough(sim: Sim, thread: string, op: string): void {
 }
 
 /**
- * Scenario A in the order of the research's script: D registers its range while nothing is being
+ * Scenario A in the order where D registers first: D registers its range while nothing is being
  * invalidated (so it starts valid); U takes mirrors_sem for write and sets off the OOM kill; R raises
  * the count (the range is no longer valid) and D goes to wait; then R, D and U run as far as they can.
  * Returns the schedule, to replay with either variant.

@@ -26,6 +26,8 @@ export interface Message {
 }
 
 export interface CaseSources {
+  /** What the buggy variant is, when it is not code that was merged (said wherever the case is named). */
+  hazard?: string;
   commits: Commit[];
   messages: Message[];
 }
@@ -65,6 +67,7 @@ export const caseSources: Record<string, CaseSources> = {
     messages: [],
   },
   userfaultfd: {
+    hazard: 'A hazard the patch guarded against, not a merged bug.',
     commits: [
       {
         id: '5521de7dddd2',
