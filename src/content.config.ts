@@ -35,6 +35,17 @@ const cases_ = defineCollection({
         message: `this case is not in @interleave/engine/cases yet (it has: ${Object.keys(cases).join(', ') || 'none'})`,
       }),
     description: z.string().min(20).max(300),
+    /** The bug in two or three sentences, above the figure at the top of the page. */
+    story: z.string().min(40).max(600),
+    /** The variant (and parameters) the figure draws; default: the first variant that fails. */
+    figure: z
+      .object({
+        variant: z.string(),
+        params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+        /** A pattern over each step's "op target note": only the steps it names get a row of their own. */
+        focus: z.string().optional(),
+      })
+      .optional(),
   }),
 });
 
