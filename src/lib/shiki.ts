@@ -45,6 +45,10 @@ export interface ListingLinesOptions {
   classes?: ReadonlyMap<number, string>;
   /** Extra attributes per line (1-based), e.g. a diff's `data-mark`. */
   attributes?: ReadonlyMap<number, Record<string, string>>;
+  /** The number of the block's first line, when the block is an excerpt of a longer listing (default 1). */
+  firstLine?: number;
+  /** Lines (numbered as in the whole listing) that get no id: another block on the page holds them. */
+  noId?: ReadonlySet<number>;
 }
 
 /**
@@ -56,10 +60,11 @@ export const transformerListingLines = (o: ListingLinesOptions = {}): ShikiTrans
   pre(node) {
     this.addClassToHast(node, 'listing-code');
   },
-  line(node, line) {
+  line(node, n) {
+    const line = n + (o.firstLine ?? 1) - 1;
     node.properties['data-line'] = line;
     Object.assign(node.properties, o.attributes?.get(line));
-    if (o.idPrefix) node.properties['id'] = `${o.idPrefix}-L${line}`;
+    if (o.idPrefix && !o.noId?.has(line)) node.properties['id'] = `${o.idPrefix}-L${line}`;
     if (o.highlight?.has(line)) this.addClassToHast(node, 'highlighted');
     const extra = o.classes?.get(line);
     if (extra) this.addClassToHast(node, extra.split(' '));
