@@ -44,6 +44,20 @@ describe('Listing', () => {
   it('refuses a marked line outside the listing', async () => {
     await expect(render(Listing, { code: 'int x;\n', highlight: [2] })).rejects.toThrow(/outside 1..1/);
   });
+
+  it('with a focus, shows that function and folds the whole listing, each line keeping one id', async () => {
+    const root = await render(Listing, { listing: rwListing, id: 'fault', focus: ['brk'] });
+    const brk = rwListing.functions.find((f) => f.name === 'brk')!;
+    const [shown, whole] = root.querySelectorAll('pre');
+    expect(shown!.querySelectorAll('span.line').map((l) => Number(l.getAttribute('data-line')))).toEqual(
+      Array.from({ length: brk.end - brk.start + 1 }, (_, k) => brk.start + k),
+    );
+    expect(root.querySelector('details.listing-rest pre')).toBe(whole);
+    const ids = root.querySelectorAll('span.line[id]').map((l) => l.getAttribute('id'));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(rwListing.text.split('\n').length);
+    await expect(render(Listing, { listing: rwListing, focus: ['nope'] })).rejects.toThrow(/no function 'nope'/);
+  });
 });
 
 describe('FixDiff', () => {
@@ -53,6 +67,17 @@ describe('FixDiff', () => {
     expect(lines.map((l) => l.getAttribute('data-mark'))).toEqual([' ', '-', '+', ' ']);
     expect(text(root.querySelector('figcaption'))).toBe('the fix (1 line removed, 1 line added)');
     expect(text(root.querySelector('details pre'))).toBe('--- a/x.c +++ b/x.c @@ -1,3 +1,3 @@ a(); -b(); +B(); c();');
+  });
+
+  it('puts the mark in each line\'s text, and folds a long unchanged run', async () => {
+    const same = Array.from({ length: 12 }, (_, i) => `s${i}();`).join('\n');
+    const root = await render(FixDiff, { before: `a();\n${same}\nz();\n`, after: `A();\n${same}\nz();\n` });
+    const lines = root.querySelectorAll('pre.has-diff span.line').map(text);
+    expect(lines.slice(0, 2)).toEqual(['- a();', '+ A();']);
+    expect(lines).toContain('/* … 7 unchanged lines … */'); // s3() to s9(): 13 unchanged lines, 3 kept on each side
+    expect(lines).toHaveLength(2 + 3 + 1 + 3);
+    // The plain patch still has every line of its hunks.
+    expect(text(root.querySelector('details pre'))).toContain('-a(); +A();');
   });
 
   it('refuses two identical listings', async () => {
