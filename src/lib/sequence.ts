@@ -19,6 +19,7 @@ const CHAR = SEQ_FONT * 0.61;
 const ROW = 34;
 const ROW_QUEUE = 48;
 const GAP_ROW = 20;
+const LINE = 13;
 const HEAD = 30;
 const PAD = 8;
 
@@ -67,6 +68,8 @@ export interface SeqRow {
   title: string;
   /** Second line: what happened (the engine's note, or the wait). */
   detail: string;
+  /** `detail` cut into the lines drawn (two for a wait or a violation, one otherwise), each fitting `labelChars`. */
+  detailLines: string[];
   queue?: SeqQueue;
 }
 
@@ -127,6 +130,20 @@ export interface SequenceLayout {
 const holdsOf = (s: WorldSnapshot, thread: string) =>
   (s.threads.find((t) => t.name === thread)?.holds ?? []).map((h) => `${h.lock}:${h.mode}`).join(',');
 const waitOf = (s: WorldSnapshot, thread: string) => s.threads.find((t) => t.name === thread)?.waiting ?? null;
+
+/** `text` in at most `lines` lines of `n` characters, broken at spaces; the last line ends in "…" when cut. */
+export function wrapText(text: string, n: number, lines: number): string[] {
+  const out: string[] = [];
+  let rest = text;
+  while (rest && out.length < lines - 1 && rest.length > n) {
+    const cut = rest.lastIndexOf(' ', n);
+    const at = cut > n / 3 ? cut : n;
+    out.push(rest.slice(0, at));
+    rest = rest.slice(at).trimStart();
+  }
+  if (rest) out.push(clip(rest, n));
+  return out;
+}
 
 /** Shortens `text` to `n` characters, ending in "…" when cut. */
 export function clip(text: string, n: number): string {
@@ -224,7 +241,7 @@ export function sequenceLayout(trace: Trace, options: SeqOptions = {}): Sequence
       const ops = [...new Set(run.map((x) => x.op))];
       const who = [...new Set(run.map((x) => x.thread))];
       const title = r.steps.length === 1 ? `${s.op}${objectOf(s)}` : `${ops.slice(0, 2).join(', ')}${ops.length > 2 ? ', …' : ''}`;
-      rows.push({ steps: r.steps, lane, lanes: who.map((t) => threads.indexOf(t)), y, height: GAP_ROW, tone: 'gap', title, detail: '' });
+      rows.push({ steps: r.steps, lane, lanes: who.map((t) => threads.indexOf(t)), y, height: GAP_ROW, tone: 'gap', title, detail: '', detailLines: [] });
       sentences.push(`${numbers}: ${who.join(' and ')} ${who.length > 1 ? 'run' : 'runs'} ${ops.join(', ')}.`);
       y += GAP_ROW;
       continue;
@@ -232,8 +249,9 @@ export function sequenceLayout(trace: Trace, options: SeqOptions = {}): Sequence
     const tone: Tone = s.violation ? 'violation' : s.blocked ? 'blocks' : 'plain';
     const detail = s.violation ?? (s.blocked && w ? `blocks: ${w.text ?? `waits in ${w.op}`}` : (s.note ?? ''));
     const queue = s.blocked && s.target ? queueOf(after, s.target) : undefined;
-    const height = queue ? ROW_QUEUE : ROW;
-    rows.push({ steps: r.steps, lane, lanes: [lane], y, height, tone, title: `${s.op}${objectOf(s)}`, detail, queue });
+    const detailLines = detail ? wrapText(detail, labelChars, tone === 'plain' ? 1 : 2) : [];
+    const height = (queue ? ROW_QUEUE : ROW) + (detailLines.length - 1) * LINE;
+    rows.push({ steps: r.steps, lane, lanes: [lane], y, height, tone, title: `${s.op}${objectOf(s)}`, detail, detailLines, queue });
     sentences.push(
       `${numbers}: ${s.thread} ${s.op}${objectOf(s)}${detail ? `: ${detail}` : ''}.` +
         (queue ? ` ${queue.object} is held by ${queue.holders.join(', ') || 'nobody'}; its queue, head first: ${queue.waiters.join(', ')}.` : ''),
