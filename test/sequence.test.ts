@@ -4,7 +4,8 @@
  * built case page.
  */
 import { describe, expect, it } from 'vitest';
-import { explore, replay, scenario, down_read, up_read, down_write, up_write, type Trace } from '@interleave/engine';
+import { explore, replay, type Trace } from '@interleave/engine';
+import { recursiveReads } from '../src/demos/recursive-read.ts';
 import { sequenceLayout, clip } from '../src/lib/sequence.ts';
 import { theStep, noStep } from '../src/lib/steps.ts';
 import { breakPoints, breakable } from '../src/lib/breaks.ts';
@@ -12,19 +13,7 @@ import { pagePaths, requireDist } from './support/dist.ts';
 import { page, text } from './support/html.ts';
 
 /** T1 reads twice, T2 writes: the recursive read of the rwsem primer. */
-const recursive = scenario('read twice', (k) => {
-  const sem = k.rwsem('mmap_sem');
-  k.thread('T1', function* () {
-    yield* down_read(sem);
-    yield* down_read(sem);
-    yield* up_read(sem);
-    yield* up_read(sem);
-  });
-  k.thread('T2', function* () {
-    yield* down_write(sem);
-    yield* up_write(sem);
-  });
-});
+const recursive = recursiveReads.fifo;
 
 function deadlock(): Trace {
   const r = explore(recursive);

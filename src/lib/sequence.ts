@@ -11,7 +11,7 @@
  * changed) becomes one row.
  */
 import type { Step, Trace, WorldSnapshot } from '@interleave/engine';
-import type { Graph } from './waitfor.ts';
+import { waitForGraph, type Graph } from './waitfor.ts';
 
 export const SEQ_FONT = 11;
 /** Width of one character of the monospace label font, in viewBox units (measured ~0.6em). */
@@ -283,7 +283,8 @@ export function sequenceLayout(trace: Trace, options: SeqOptions = {}): Sequence
   const tail = stillWaiting.length > 0 ? { y: end - 4, text: `… ${stillWaiting.join(', ')} still waiting` } : null;
 
   const last = trace.states[trace.states.length - 1]!;
-  const graph = options.cycle === undefined ? waitCycle(last) : options.cycle;
+  const waits = waitForGraph(last);
+  const graph = options.cycle === undefined ? (waits.edges.length > 0 ? waits : null) : options.cycle;
   let cycle: SeqCycle | null = null;
   let height = end + PAD;
   if (graph && graph.edges.length > 0) {
@@ -293,14 +294,4 @@ export function sequenceLayout(trace: Trace, options: SeqOptions = {}): Sequence
     sentences.push(`${title}: ${graph.edges.map((e) => e.text).join(' ')}`);
   }
   return { width, height, lanes, labelX, labelChars, rows, bars, tail, cycle, sentences };
-}
-
-/** The wait-for edges of a state, as a graph (threads that wait, and whom they wait for). */
-function waitCycle(state: WorldSnapshot): Graph | null {
-  const edges = state.threads.flatMap((t) =>
-    t.waiting ? t.waiting.blockers.map((b) => ({ from: t.name, to: b, label: `${t.waiting!.op}(${t.waiting!.object})`, text: `${t.name} waits for ${b} in ${t.waiting!.op} on ${t.waiting!.object}.` })) : [],
-  );
-  if (edges.length === 0) return null;
-  const ids = [...new Set(edges.flatMap((e) => [e.from, e.to]))];
-  return { nodes: ids.map((id) => ({ id, label: id, kind: 'thread' as const })), edges };
 }
