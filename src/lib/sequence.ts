@@ -210,7 +210,8 @@ function cycleLayout(graph: Graph, y0: number, width: number, title: string): Se
       return { ...e, back, d: `M${cx},${a.y + h} L${cx},${b.y - 2}`, lx: cx + 8, ly: (a.y + h + b.y) / 2 + 4 };
     }
     const left = a.x - 18 - (a.y - b.y > step ? 0 : 6);
-    return { ...e, back, d: `M${a.x},${a.y + h / 2} C${left},${a.y + h / 2} ${left},${b.y + h / 2} ${b.x - 2},${b.y + h / 2}`, lx: left, ly: 0 };
+    // The closing edge's label sits to the right of the box it leaves.
+    return { ...e, back, d: `M${a.x},${a.y + h / 2} C${left},${a.y + h / 2} ${left},${b.y + h / 2} ${b.x - 2},${b.y + h / 2}`, lx: a.x + a.w + 8, ly: a.y + h / 2 + 4 };
   });
   return { y: y0, title, nodes, edges };
 }
