@@ -1,5 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { at, down_read, down_write, listing, scenario, up_read, up_write } from '../src/index.ts';
 import { paramGrid, resolveParams, type Case } from '../src/cases/index.ts';
@@ -164,6 +166,7 @@ describe('interleave (command line)', () => {
     [['explore', './fixtures/two-scenarios.ts', '--export', 'nope'], "./fixtures/two-scenarios.ts has no scenario exported as 'nope' (its scenarios: buggy, fixed)"],
     [['explore', './fixtures/two-scenarios.ts', '--variant', 'fixed'], '--variant and --param choose a built-in case\'s variant; ./fixtures/two-scenarios.ts is a file (use --export to pick its scenario)'],
     [['explore', 'cxl', '--export', 'buggy'], "--export picks a scenario of a file; 'cxl' is a built-in case"],
+    [['explore', './fixtures/no-star.ts'], 'T1 yielded a kernel operation without the star: write yield* op(...) (e.g. yield* mutex_lock(m)), not yield op(...)'],
   ];
   for (const [argv, reason] of fileErrors) {
     it(`a file that cannot be explored gets one line and exit 2: ${argv.slice(1).join(' ')}`, async () => {
@@ -204,6 +207,22 @@ describe('interleave (command line)', () => {
     expect(buggy.stdout).toContain('lockdep: possible circular locking dependency detected (dev->lock -> mmap_lock)');
     const fixed = spawnSync(process.execPath, [bin, 'explore', example, '--export', 'fixed'], { encoding: 'utf8' });
     expect([fixed.status, fixed.stdout.split('\n')[0]]).toEqual([0, `fault-lock (fixed) (${example} --export fixed): ok`]);
+  });
+});
+
+describe('the committed launcher (bin/interleave.js)', () => {
+  it('before the engine is built, says how to build it and exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'interleave-unbuilt-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(resolve(import.meta.dirname, '../bin/interleave.js'), join(dir, 'bin', 'interleave.js'));
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      const r = spawnSync(process.execPath, [join(dir, 'bin', 'interleave.js'), 'list'], { encoding: 'utf8' });
+      expect([r.status, r.stdout]).toEqual([2, '']);
+      expect(r.stderr).toBe('interleave: the engine is not built yet: run `npm run build:engine` at the top of the repository (or `npx tsc -p tsconfig.build.json` in engine/)\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

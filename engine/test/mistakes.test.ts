@@ -6,8 +6,8 @@ describe('clear errors for mistakes in a scenario', () => {
   it('yield op() without the star', () => {
     const s = scenario('no star', (k) => {
       const m = k.mutex('m');
+      // @ts-expect-error: the mistake under test (TypeScript sees it too; JavaScript does not)
       k.thread('T1', function* () {
-        // @ts-expect-error: the mistake under test
         yield mutex_lock(m);
       });
     });
@@ -16,6 +16,7 @@ describe('clear errors for mistakes in a scenario', () => {
 
   it('a bare yield or a yielded value', () => {
     const s = scenario('bare yield', (k) => {
+      // @ts-expect-error: the mistake under test
       k.thread('T1', function* () {
         yield;
       });

@@ -84,7 +84,8 @@ export async function main(argv: readonly string[], sources: Sources, io: Io): P
     io.out(cmd.json ? JSON.stringify({ ...target.json, ...report }, null, 2) : formatReport(target, report, cmd.lockdep));
     return EXIT[report.verdict];
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e instanceof Error && e.message.startsWith('explore:'))) throw e;
+    // Bad usage, bad options, and mistakes in the scenario (ScenarioError, by name: the user's file may hold another copy of the engine).
+    if (!(e instanceof UsageError) && !(e instanceof Error && (e.message.startsWith('explore:') || e.name === 'ScenarioError'))) throw e;
     io.err(`interleave: ${withFlags(e.message)}`);
     return 2;
   }
