@@ -51,7 +51,7 @@ function checkOptionTypes(options: ExploreOptions): void {
 }
 
 /** A schedule as messages quote it: a long one is cut, so a bad 1 MB token does not make a 1 MB message. */
-export function quoteSchedule(schedule: string): string {
+function quoteSchedule(schedule: string): string {
   return schedule.length <= 60 ? schedule : `${schedule.slice(0, 40)}…(${schedule.length} characters)`;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { explore, replay, type Report, type Scenario } from '../src/index.ts';
+import { replay } from '../src/index.ts';
+import { terminalStates } from './support/brute.ts';
 import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.ts';
 
 /**
@@ -10,27 +11,15 @@ import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.
 const PROGRAMS = 100;
 const BRUTE_LIMIT = 5_000;
 
-function terminalStates(s: Scenario, reduction: 'dpor' | 'none'): { report: Report; states: Set<string> } {
-  const states = new Set<string>();
-  const report = explore(s, {
-    reduction,
-    maxExecutions: BRUTE_LIMIT,
-    onExecution: (e) => {
-      if (e.verdict !== 'redundant') states.add(`${e.verdict} ${JSON.stringify(e.snapshot())}`);
-    },
-  });
-  return { report, states };
-}
-
 describe('DPOR agrees with brute force on the second round\'s primitives', () => {
   const compared: { seed: number; verdict: string; ops: Set<string> }[] = [];
   for (let seed = 1; seed <= PROGRAMS; seed++) {
     const program = randomSyncProgram(seed);
     const s = syncProgramScenario(program, `sync program ${seed}`);
-    const brute = terminalStates(s, 'none');
+    const brute = terminalStates(s, 'none', BRUTE_LIMIT);
     if (!brute.report.complete) continue;
     it(`sync program ${seed}`, () => {
-      const dpor = terminalStates(s, 'dpor');
+      const dpor = terminalStates(s, 'dpor', BRUTE_LIMIT);
       expect(dpor.report.complete).toBe(true);
       expect(dpor.report.verdict).toBe(brute.report.verdict);
       expect(dpor.states).toEqual(brute.states);

@@ -94,7 +94,8 @@ export async function main(argv: readonly string[], sources: Sources, io: Io): P
 /** One line for a module that could not be loaded: missing, not loadable by this Node, or throwing. */
 export function loadError(path: string, e: unknown): string {
   const code = (e as { code?: string } | null)?.code;
-  if (code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(path.replace(/^\.\//, ''))) return `cannot load ${path}: no such file`;
+  const missing = code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find module '([^']+)'/.exec(String((e as Error).message))?.[1] : undefined;
+  if (missing?.endsWith(path.replace(/^\.\//, ''))) return `cannot load ${path}: no such file`;
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION') return `cannot load ${path}: this Node cannot run TypeScript files (use Node 22.18 or later, or a .js/.mjs file)`;
   const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
   return `${path} threw while loading: ${text.split('\n')[0]}`;
