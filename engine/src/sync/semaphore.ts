@@ -1,6 +1,7 @@
 import { act, perform, wakeAct, type Op } from '../core/action.ts';
 import { KObject, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
+import type { World } from '../core/world.ts';
 import { mightSleep } from './context.ts';
 import { checkAlive } from './lock.ts';
 
@@ -15,7 +16,7 @@ export class Semaphore extends KObject implements Waitable {
   count: number;
   readonly waiters: KThread[] = [];
 
-  constructor(world: ConstructorParameters<typeof KObject>[0], name: string, count: number) {
+  constructor(world: World, name: string, count: number) {
     super(world, name);
     if (!Number.isInteger(count) || count < 0) throw new Error(`k.semaphore('${name}'): the count must be an integer ≥ 0, got ${JSON.stringify(count)}`);
     this.count = count;
