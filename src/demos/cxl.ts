@@ -4,7 +4,7 @@
  * story is found by stepping the engine (never a hard-coded schedule) and checked here for the
  * facts the page's text relies on: if a model change breaks one, the build fails with the reason.
  */
-import { cxl } from '@interleave/engine/cases/cxl';
+import { cxl } from '@interleave/engine/internal/cases/cxl';
 import { explore, replay, simulate, type Report, type Scenario, type Step, type Trace, type WorldSnapshot } from '@interleave/engine';
 import type { LockdepReport } from '@interleave/engine';
 

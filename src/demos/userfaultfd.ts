@@ -9,7 +9,7 @@
  * header explores them (src/lib/cases.ts) and the page reuses that report instead of exploring them
  * again.
  */
-import { userfaultfd } from '@interleave/engine/cases/userfaultfd';
+import { userfaultfd } from '@interleave/engine/internal/cases/userfaultfd';
 import { replay, simulate, type Report, type Scenario, type Step, type Trace } from '@interleave/engine';
 import type { LockdepReport } from '@interleave/engine';
 import { exploreOnce } from '../lib/run.ts';
