@@ -14,6 +14,8 @@ export default defineConfig({
           name: 'engine',
           include: ['engine/test/**/*.test.ts'],
           environment: 'node',
+          // A timeout catches a hang; how fast the engine is, the benchmarks measure.
+          testTimeout: 60_000,
         },
       },
       {
