@@ -1,14 +1,21 @@
 import { defineConfig } from 'vitest/config';
 import { getViteConfig } from 'astro/config';
+import { availableParallelism } from 'node:os';
 
 export default defineConfig({
   test: {
+    // Vitest's default is one file at a time on a 2-core machine. The browser test files spend most
+    // of their time waiting for Chromium (another process), so two files at a time keep both cores
+    // busy.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         test: {
           name: 'engine',
           include: ['engine/test/**/*.test.ts'],
           environment: 'node',
+          // A timeout catches a hang; how fast the engine is, the benchmarks measure.
+          testTimeout: 60_000,
         },
       },
       {

@@ -23,7 +23,7 @@ describe('pages', () => {
     expect(pagePaths()).toEqual(expectedPages());
   });
 
-  it('has the five primers and the two engine docs', () => {
+  it('has the five primers and the three engine docs', () => {
     const paths = sources().map((s) => s.path);
     for (const p of [
       '/primers/rwsem-fairness/',
@@ -31,6 +31,7 @@ describe('pages', () => {
       '/primers/mmu-notifier-contract/',
       '/primers/lock-ordering-and-lockdep/',
       '/primers/how-the-simulator-works/',
+      '/engine/your-own-problem/',
       '/engine/writing-a-scenario/',
       '/engine/api/',
     ]) {

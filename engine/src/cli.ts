@@ -1,16 +1,27 @@
 #!/usr/bin/env node
-import { cases } from './cases/index.ts';
 import { main } from './cli/main.ts';
 
-// The only file that runs on Node alone: the engine itself uses no Node API, so it runs in browsers too.
+// The only file that runs on Node alone: the engine itself uses no Node API (the build has no Node
+// types), so it runs in browsers too. The cases load only when a command needs them, so that help
+// and a user's own file start fast.
 declare const process: {
   argv: string[];
   exitCode: number | undefined;
   stdout: { write(text: string): void };
-  stderr: { write(text: string): void };
+  stderr: { write(text: string): void; isTTY?: boolean; columns?: number };
 };
+const { pathToFileURL } = (await import('node:url' as string)) as { pathToFileURL(path: string): { href: string } };
 
-process.exitCode = main(process.argv.slice(2), cases, {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-});
+const err = process.stderr;
+process.exitCode = await main(
+  process.argv.slice(2),
+  {
+    cases: async () => (await import('./cases/index.ts')).cases,
+    module: (path) => import(pathToFileURL(path).href),
+  },
+  {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => err.write(`${text}\n`),
+    ...(err.isTTY ? { progress: (line: string | null) => err.write(line === null ? '\r\x1b[K' : `\r\x1b[K${line.slice(0, (err.columns || 80) - 1)}`) } : {}),
+  },
+);

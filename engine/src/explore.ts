@@ -1,4 +1,4 @@
-import { exploreScenario, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './core/explorer.ts';
+import { DEFAULT_OPTIONS as DEFAULTS, exploreScenario, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './core/explorer.ts';
 import { Simulation, replaySchedule, type Step, type Trace, type Verdict } from './core/simulation.ts';
 import { Lockdep, type LockdepReport } from './checks/lockdep.ts';
 import { count } from './core/plural.ts';
@@ -34,6 +34,27 @@ export interface Report {
   lockdep: LockdepReport;
 }
 
+/** The default bounds and budgets of `explore`, frozen: pass options to change them for one search. */
+export const DEFAULT_OPTIONS: Readonly<ResolvedOptions> = Object.freeze({ ...DEFAULTS });
+
+const NUMERIC_OPTIONS = ['maxExecutions', 'maxSteps', 'timeBudgetMs', 'preemptionBound'] as const;
+
+/** A numeric option given as something else (`'5'`, say) is named with its type, not printed as if it were a number. */
+function checkOptionTypes(options: ExploreOptions): void {
+  if (options === null || typeof options !== 'object') return; // validateOptions says so
+  for (const name of NUMERIC_OPTIONS) {
+    const v: unknown = options[name];
+    if (v !== undefined && typeof v !== 'number') {
+      throw new Error(`explore: ${name} must be a number, got the ${typeof v} ${typeof v === 'string' ? `'${v.slice(0, 20)}'` : String(v).slice(0, 20)}`);
+    }
+  }
+}
+
+/** A schedule as messages quote it: a long one is cut, so a bad 1 MB token does not make a 1 MB message. */
+function quoteSchedule(schedule: string): string {
+  return schedule.length <= 60 ? schedule : `${schedule.slice(0, 40)}…(${schedule.length} characters)`;
+}
+
 function requireScenario(fn: string, s: unknown): asserts s is Scenario {
   if (!isScenario(s)) throw new Error(`${fn}: expected a scenario made by scenario(name, build), got ${s === null ? 'null' : typeof s}`);
 }
@@ -41,6 +62,7 @@ function requireScenario(fn: string, s: unknown): asserts s is Scenario {
 /** Searches the scenario's interleavings and reports the shortest failure, or that there is none. */
 export function explore(s: Scenario, options: ExploreOptions = {}): Report {
   requireScenario('explore', s);
+  checkOptionTypes(options);
   const lockdep = new Lockdep();
   const result = exploreScenario(s, options, () => [lockdep]);
   const { failure, incomplete, stats } = result;
@@ -82,8 +104,13 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
 export function replay(s: Scenario, schedule: string): Trace & { lockdep: LockdepReport } {
   requireScenario('replay', s);
   const lockdep = new Lockdep();
-  const trace = replaySchedule(s, schedule, [lockdep]);
-  return { ...trace, lockdep: lockdep.report() };
+  try {
+    const trace = replaySchedule(s, schedule, [lockdep]);
+    return { ...trace, lockdep: lockdep.report() };
+  } catch (e) {
+    if (typeof schedule !== 'string' || schedule.length <= 60 || !(e instanceof Error)) throw e;
+    throw new Error(e.message.replaceAll(schedule, quoteSchedule(schedule)), { cause: e });
+  }
 }
 
 /** Starts an execution you step by hand (the widgets' reader-as-scheduler). */

@@ -3,7 +3,7 @@
  * with an explorer that finds the shortest deadlock, violation or leak.
  */
 export { scenario, isScenario, type Scenario, type ScenarioOptions } from './scenario.ts';
-export { explore, replay, simulate, type Report, type Counterexample } from './explore.ts';
+export { explore, replay, simulate, DEFAULT_OPTIONS, type Report, type Counterexample } from './explore.ts';
 export { Kernel } from './kernel.ts';
 
 // Core
@@ -11,10 +11,10 @@ export { act, wakeAct, dynamicAct, perform, at, type Action, type Op, type Threa
 export { KObject, READ, WRITE, ADD, access, type Access, type Mode, type ObjectState } from './core/object.ts';
 export { KThread, currentThread, type ThreadStatus, type ThreadOptions, type Held, type WaitInfo, type Waitable } from './core/thread.ts';
 export { World, type LockEvent, type WorldObserver, type EndFailure } from './core/world.ts';
-export { Violation, assert, BUG_ON, WARN_ON } from './core/violation.ts';
+export { Violation, ScenarioError, assert, BUG_ON, WARN_ON } from './core/violation.ts';
 export { listing, type Listing, type ListingFunction } from './core/listing.ts';
 export { encodeSchedule, decodeSchedule, countSwitches, MAX_THREADS } from './core/schedule.ts';
-export { DEFAULT_OPTIONS, type ExploreOptions, type ResolvedOptions, type ExploreStats, type Bound } from './core/explorer.ts';
+export { type ExploreOptions, type ResolvedOptions, type ExploreStats, type Bound } from './core/explorer.ts';
 export { Simulation, type Step, type Trace, type Verdict, type Outcome, type ThreadState, type WorldSnapshot } from './core/simulation.ts';
 
 // Synchronisation, with the kernel's names
@@ -22,6 +22,11 @@ export { RwSemaphore, RWSEM_POLICIES, down_read, down_write, up_read, up_write, 
 export { Mutex, mutex_lock, mutex_trylock, mutex_unlock, type MutexOptions } from './sync/mutex.ts';
 export { Spinlock, spin_lock, spin_trylock, spin_unlock, spin_lock_irqsave, spin_unlock_irqrestore, type SpinlockOptions } from './sync/spinlock.ts';
 export { WaitQueue, wait_event, wake_up, wake_up_all } from './sync/waitqueue.ts';
+export { Completion, init_completion, wait_for_completion, complete, complete_all, reinit_completion } from './sync/completion.ts';
+export { Semaphore, down, down_trylock, up } from './sync/semaphore.ts';
+export { Rcu, rcu_read_lock, rcu_read_unlock, synchronize_rcu, call_rcu, kfree_rcu } from './sync/rcu.ts';
+export { mutex_lock_nested, down_read_nested, down_write_nested, spin_lock_nested, SINGLE_DEPTH_NESTING, MAX_LOCKDEP_SUBCLASSES } from './sync/nested.ts';
+export { spin_until } from './sync/spin.ts';
 export {
   Atomic, atomic_read, atomic_set, atomic_inc, atomic_dec, atomic_add, atomic_sub, atomic_add_return, atomic_inc_return,
   atomic_dec_return, atomic_dec_and_test, atomic_inc_not_zero, atomic_cmpxchg,

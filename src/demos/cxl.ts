@@ -5,7 +5,7 @@
  * facts the page's text relies on: if a model change breaks one, the build fails with the reason.
  */
 import { theStep } from '../lib/steps.ts';
-import { cxl } from '@interleave/engine/cases/cxl';
+import { cxl } from '@interleave/engine/internal/cases/cxl';
 import { explore, replay, simulate, type Report, type Scenario, type Step, type Trace, type WorldSnapshot } from '@interleave/engine';
 import type { LockdepReport } from '@interleave/engine';
 

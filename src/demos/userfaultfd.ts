@@ -10,7 +10,7 @@
  * again.
  */
 import { theStep } from '../lib/steps.ts';
-import { userfaultfd } from '@interleave/engine/cases/userfaultfd';
+import { userfaultfd } from '@interleave/engine/internal/cases/userfaultfd';
 import { replay, simulate, type Report, type Scenario, type Step, type Trace } from '@interleave/engine';
 import type { LockdepReport } from '@interleave/engine';
 import { exploreOnce } from '../lib/run.ts';

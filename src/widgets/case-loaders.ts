@@ -1,8 +1,8 @@
 /**
  * Where the widget finds each case's code: one dynamic import per case, so a page downloads only
  * the case it shows. The five engine cases come from the package's per-case entry points
- * (`@interleave/engine/cases/<id>`); the site's own mini-cases from src/demos. A computed specifier
- * (`import(\`@interleave/engine/cases/${id}\`)`) cannot be bundled, hence the explicit map.
+ * (`@interleave/engine/internal/cases/<id>`); the site's own mini-cases from src/demos. A computed specifier
+ * (`import(\`@interleave/engine/internal/cases/${id}\`)`) cannot be bundled, hence the explicit map.
  */
 import { isWidgetCase, type WidgetCase } from './case-shape.ts';
 
@@ -10,11 +10,11 @@ type Loader = () => Promise<Record<string, unknown>>;
 
 const loaders: Readonly<Record<string, Loader>> = Object.freeze({
   'recursive-read': () => import('../demos/recursive-read-case.ts'),
-  cxl: () => import('@interleave/engine/cases/cxl'),
-  hmm: () => import('@interleave/engine/cases/hmm'),
-  userfaultfd: () => import('@interleave/engine/cases/userfaultfd'),
-  'intel-svm': () => import('@interleave/engine/cases/intel-svm'),
-  'vfio-pci': () => import('@interleave/engine/cases/vfio-pci'),
+  cxl: () => import('@interleave/engine/internal/cases/cxl'),
+  hmm: () => import('@interleave/engine/internal/cases/hmm'),
+  userfaultfd: () => import('@interleave/engine/internal/cases/userfaultfd'),
+  'intel-svm': () => import('@interleave/engine/internal/cases/intel-svm'),
+  'vfio-pci': () => import('@interleave/engine/internal/cases/vfio-pci'),
 });
 
 /** Every case id the widget can load. */

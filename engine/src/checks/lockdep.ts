@@ -68,7 +68,7 @@ export class Lockdep implements WorldObserver {
     const listing = e.thread.world.listing;
     const toAt = where(e.op, e.line, listing);
     for (const h of e.thread.held) {
-      const from = (h.lock as { lockClass?: string }).lockClass ?? h.lock.name;
+      const from = h.lockClass ?? (h.lock as { lockClass?: string }).lockClass ?? h.lock.name;
       const edge: LockdepEdge = { from, to: e.lockClass, fromMode: h.mode, toMode: e.mode, thread: e.thread.name, fromAt: where(h.op, h.line, listing), toAt };
       if (from === e.lockClass) this.recursive(edge);
       else this.addEdge(edge);

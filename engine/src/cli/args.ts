@@ -4,35 +4,51 @@ import type { ParamValues } from '../cases/params.ts';
 export type Command =
   | { name: 'help' }
   | { name: 'list'; json: boolean }
-  | { name: 'explore'; caseId: string; params: ParamValues; json: boolean; lockdep: boolean; options: ExploreOptions }
-  | { name: 'replay'; caseId: string; schedule: string; params: ParamValues; json: boolean };
+  | { name: 'explore'; target: string; exportName: string | undefined; params: ParamValues; json: boolean; lockdep: boolean; options: ExploreOptions }
+  | { name: 'replay'; target: string; exportName: string | undefined; schedule: string; params: ParamValues; json: boolean };
 
 export const USAGE = `usage:
   interleave list [--json]
-  interleave explore <case> [--variant <v>] [--param <name>=<value>]... [--json] [--lockdep]
+  interleave explore <case | file> [--variant <v>] [--param <name>=<value>]... [--export <name>] [--json] [--lockdep]
                      [--max-executions <n>] [--max-steps <n>] [--time-budget <ms>] [--preemption-bound <n>]
-  interleave replay <case> <schedule> [--variant <v>] [--param <name>=<value>]... [--json]
+  interleave replay <case | file> <schedule> [--variant <v>] [--param <name>=<value>]... [--export <name>] [--json]
 
+<file> is your own module (./my-scenario.ts, .js or .mjs) that exports scenarios; --export picks one.
 exit status: 0 ok, 1 a failing verdict (deadlock, violation, leak), 2 bad usage, 3 incomplete (a bound ran out first)`;
 
 /** A usage error: printed as one line, exit status 2. */
 export class UsageError extends Error {}
 
-const NUMERIC: Record<string, keyof ExploreOptions> = {
-  '--max-executions': 'maxExecutions',
-  '--max-steps': 'maxSteps',
-  '--time-budget': 'timeBudgetMs',
-  '--preemption-bound': 'preemptionBound',
+/** The command-line flag of each explore option, so messages name what the user can type. */
+export const FLAGS: Record<'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound', string> = {
+  maxExecutions: '--max-executions',
+  maxSteps: '--max-steps',
+  timeBudgetMs: '--time-budget',
+  preemptionBound: '--preemption-bound',
 };
+
+const NUMERIC = Object.fromEntries(Object.entries(FLAGS).map(([option, flag]) => [flag, option])) as Record<string, keyof typeof FLAGS>;
+
+/** Rewrites the explore options named in an engine message as the flags that set them. */
+export function withFlags(text: string): string {
+  return text.replace(/\b(maxExecutions|maxSteps|timeBudgetMs|preemptionBound)\b/g, (m) => FLAGS[m as keyof typeof FLAGS]);
+}
+
+/** Whether a target names a file (a path or a module extension) rather than a built-in case. */
+export function isFile(target: string): boolean {
+  return /[/\\]/.test(target) || /\.[cm]?[jt]s$/.test(target);
+}
 
 export function parseArgs(argv: readonly string[]): Command {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  if (name === 'help' || name === '--help' || name === '-h') return { name: 'help' };
+  if (name === undefined) throw new UsageError('a command is needed (interleave help prints the usage)');
   const positional: string[] = [];
   const params: ParamValues = {};
   const options: Record<string, number> = {};
   let json = false;
   let lockdep = false;
+  let exportName: string | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const value = () => {
@@ -43,6 +59,7 @@ export function parseArgs(argv: readonly string[]): Command {
     if (arg === '--json') json = true;
     else if (arg === '--lockdep') lockdep = true;
     else if (arg === '--variant') params.variant = value();
+    else if (arg === '--export') exportName = value();
     else if (arg === '--param') {
       const v = value();
       const eq = v.indexOf('=');
@@ -65,11 +82,11 @@ export function parseArgs(argv: readonly string[]): Command {
       expect(0, '');
       return { name, json };
     case 'explore':
-      expect(1, 'a case id');
-      return { name, caseId: positional[0]!, params, json, lockdep, options };
+      expect(1, 'a case id or a file');
+      return { name, target: positional[0]!, exportName, params, json, lockdep, options };
     case 'replay':
-      expect(2, 'a case id and a schedule');
-      return { name, caseId: positional[0]!, schedule: positional[1]!, params, json };
+      expect(2, 'a case id or a file, and a schedule');
+      return { name, target: positional[0]!, exportName, schedule: positional[1]!, params, json };
     default:
       throw new UsageError(`unknown command '${name}' (commands: list, explore, replay)`);
   }

@@ -2,6 +2,8 @@ import type { Listing } from '../core/listing.ts';
 import type { Step } from '../core/simulation.ts';
 import type { Report } from '../explore.ts';
 import type { Case } from '../cases/types.ts';
+import { withFlags } from './args.ts';
+import type { Target } from './target.ts';
 
 /** Where a step stands in the listing: `function:line`, or nothing. */
 function where(step: Step, listing: Listing | undefined): string {
@@ -21,14 +23,14 @@ export function timeline(steps: readonly Step[], listing?: Listing): string[] {
   });
 }
 
-export function formatReport(c: Case, variant: string, r: Report, lockdep: boolean): string {
-  const out = [`${c.id} (${variant}): ${r.verdict}`, r.message];
+export function formatReport(target: Target, r: Report, lockdep: boolean): string {
+  const out = [`${target.title}: ${r.verdict}`, withFlags(r.message)];
   if (r.counterexample) {
-    out.push('', ...timeline(r.counterexample.steps, c.listings[variant]), '');
-    out.push(`schedule: ${r.counterexample.schedule}  (interleave replay ${c.id} ${r.counterexample.schedule}${variant === c.variants[0]!.id ? '' : ` --variant ${variant}`})`);
+    out.push('', ...timeline(r.counterexample.steps, target.listing), '');
+    out.push(`schedule: ${r.counterexample.schedule}  (${target.replayCommand(r.counterexample.schedule)})`);
   }
   const s = r.stats;
-  const coverage = r.complete ? 'every interleaving covered' : `incomplete: ${r.incomplete!.message}`;
+  const coverage = r.complete ? 'every interleaving covered' : `incomplete: ${withFlags(r.incomplete!.message)}`;
   out.push(`explored ${s.executions} executions (${s.steps} steps) in ${s.ms} ms; ${coverage}`);
   const warnings = r.lockdep.warnings;
   if (warnings.length === 0) out.push('lockdep: no warnings');

@@ -1,54 +1,102 @@
-import { resolveParams } from '../cases/params.ts';
 import type { Case } from '../cases/types.ts';
+import { validateOptions } from '../core/explorer.ts';
 import { explore, replay } from '../explore.ts';
-import { parseArgs, USAGE, UsageError } from './args.ts';
+import { isFile, parseArgs, USAGE, UsageError, withFlags } from './args.ts';
 import { formatList, formatReport, timeline } from './format.ts';
+import { progressLine, PROGRESS_AFTER_MS } from './progress.ts';
+import { caseTarget, fileTarget, type Cases, type Target } from './target.ts';
 
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Draws (or, with null, clears) a progress line in place; given only when stderr is a terminal. */
+  progress?(line: string | null): void;
+}
+
+/** Where targets come from: the built-in cases (loaded when needed) and the user's files. */
+export interface Sources {
+  cases(): Cases | Promise<Cases>;
+  /** Loads a module; its failure is reported in one line (see `loadError`). */
+  module(path: string): Promise<Readonly<Record<string, unknown>>>;
 }
 
 const EXIT = { ok: 0, deadlock: 1, violation: 1, leak: 1, incomplete: 3 } as const;
 
 /** Runs the command line on `argv` (without `node` and the script) and returns the exit status. */
-export function main(argv: readonly string[], cases: Readonly<Record<string, Case | undefined>>, io: Io): number {
+export async function main(argv: readonly string[], sources: Sources, io: Io): Promise<number> {
   try {
+    if (argv.length === 0) {
+      io.err(USAGE);
+      return 2;
+    }
     const cmd = parseArgs(argv);
     if (cmd.name === 'help') {
       io.out(USAGE);
       return 0;
     }
-    const all = Object.values(cases).filter((c): c is Case => c !== undefined);
     if (cmd.name === 'list') {
+      const all = Object.values(await sources.cases()).filter((c): c is Case => c !== undefined);
       io.out(cmd.json ? JSON.stringify(all.map(({ build: _, listings: __, ...rest }) => rest), null, 2) : formatList(all));
       return 0;
     }
-    const c = cases[cmd.caseId];
-    if (!c) throw new UsageError(`unknown case '${cmd.caseId}' (cases: ${all.map((x) => x.id).join(', ') || 'none'})`);
-    let params: ReturnType<typeof resolveParams>;
-    try {
-      params = resolveParams(c, cmd.params);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
+    let target: Target;
+    if (isFile(cmd.target)) {
+      let exports: Readonly<Record<string, unknown>>;
+      try {
+        exports = await sources.module(cmd.target);
+      } catch (e) {
+        throw new UsageError(loadError(cmd.target, e));
+      }
+      target = fileTarget(cmd.target, exports, cmd.exportName, cmd.params);
+    } else {
+      if (cmd.exportName !== undefined) throw new UsageError(`--export picks a scenario of a file; '${cmd.target}' is a built-in case`);
+      target = caseTarget(await sources.cases(), cmd.target, cmd.params);
     }
-    const s = c.build(params);
     if (cmd.name === 'replay') {
       let trace: ReturnType<typeof replay>;
       try {
-        trace = replay(s, cmd.schedule);
+        trace = replay(target.scenario, cmd.schedule);
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      io.out(cmd.json ? JSON.stringify({ case: c.id, params, ...trace }, null, 2) : [`${c.id} (${params.variant}): ${trace.outcome}`, trace.message, '', ...timeline(trace.steps, c.listings[params.variant])].join('\n'));
+      io.out(cmd.json ? JSON.stringify({ ...target.json, ...trace }, null, 2) : [`${target.title}: ${trace.outcome}`, trace.message, '', ...timeline(trace.steps, target.listing)].join('\n'));
       return EXIT[trace.outcome];
     }
-    const report = explore(s, cmd.options);
-    io.out(cmd.json ? JSON.stringify({ case: c.id, params, ...report }, null, 2) : formatReport(c, params.variant, report, cmd.lockdep));
+    const options = { ...cmd.options };
+    const progress = cmd.json ? undefined : io.progress;
+    let drawn = false;
+    if (progress) {
+      const resolved = validateOptions(options);
+      Object.assign(options, {
+        onProgress: (stats: Parameters<typeof progressLine>[0]) => {
+          if (stats.ms < PROGRESS_AFTER_MS) return;
+          progress(progressLine(stats, resolved));
+          drawn = true;
+        },
+      });
+    }
+    let report: ReturnType<typeof explore>;
+    try {
+      report = explore(target.scenario, options);
+    } finally {
+      if (drawn) progress!(null);
+    }
+    io.out(cmd.json ? JSON.stringify({ ...target.json, ...report }, null, 2) : formatReport(target, report, cmd.lockdep));
     return EXIT[report.verdict];
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e instanceof Error && e.message.startsWith('explore:'))) throw e;
-    io.err(`interleave: ${e.message}`);
+    // Bad usage, bad options, and mistakes in the scenario (ScenarioError, by name: the user's file may hold another copy of the engine).
+    if (!(e instanceof UsageError) && !(e instanceof Error && (e.message.startsWith('explore:') || e.name === 'ScenarioError'))) throw e;
+    io.err(`interleave: ${withFlags(e.message)}`);
     return 2;
   }
+}
+
+/** One line for a module that could not be loaded: missing, not loadable by this Node, or throwing. */
+export function loadError(path: string, e: unknown): string {
+  const code = (e as { code?: string } | null)?.code;
+  const missing = code === 'ERR_MODULE_NOT_FOUND' ? /Cannot find module '([^']+)'/.exec(String((e as Error).message))?.[1] : undefined;
+  if (missing?.endsWith(path.replace(/^\.\//, ''))) return `cannot load ${path}: no such file`;
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION') return `cannot load ${path}: this Node cannot run TypeScript files (use Node 22.18 or later, or a .js/.mjs file)`;
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return `${path} threw while loading: ${text.split('\n')[0]}`;
 }

@@ -1,6 +1,6 @@
-import type { Access } from './object.ts';
+import { READ as READ_MODE, accessMode, footprintsConflict, type Access } from './object.ts';
 import { setRunning, type KThread } from './thread.ts';
-import { Violation } from './violation.ts';
+import { ScenarioError, Violation } from './violation.ts';
 import type { EndFailure, World, WorldObserver } from './world.ts';
 
 /** Anything that makes a fresh world for each execution: a scenario. */
@@ -79,6 +79,9 @@ export class Execution {
     world.stepIndex = index;
     const draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
     world.draft = draft;
+    if (action.target && action.target.world !== world) {
+      throw new ScenarioError(`${t.name}'s ${action.op} uses ${action.target.name}, which another build(k) made (an earlier execution, or another scenario): make every object in build(k) and keep it there`);
+    }
     const footprint = action.footprint(t);
     const wakeOf = action.wake ? t.wokenBy : -1;
     let result: unknown;
@@ -86,6 +89,7 @@ export class Execution {
     setRunning(t);
     try {
       result = action.run(t);
+      this.wakeSpinners(t, footprint);
     } catch (e) {
       if (!(e instanceof Violation)) throw e;
       violation = e;
@@ -113,12 +117,28 @@ export class Execution {
     return record;
   }
 
+  /**
+   * Wakes the threads spinning (`spin_until`) on something this step wrote: their next check may now
+   * see a change. The wake orders that check after this step.
+   */
+  private wakeSpinners(by: KThread, footprint: readonly Access[]): void {
+    const writes = footprint.filter((a) => accessMode(a) !== READ_MODE);
+    if (writes.length === 0) return;
+    for (const s of this.threads) {
+      if (s !== by && s.spinReads !== null && s.status === 'waiting' && footprintsConflict(s.spinReads, writes)) {
+        s.spinReads = null;
+        s.wakeUp();
+      }
+    }
+  }
+
   /** Runs thread code up to its next action; an exception there is a violation at step `after`. */
   private advance(t: KThread, value: unknown, after: number): void {
     setRunning(t, true);
     try {
       t.advance(value);
     } catch (e) {
+      if (e instanceof ScenarioError) throw e;
       if (e instanceof Violation) this.crash(t, after, e.rule, e.message);
       else this.crash(t, after, 'exception', `${t.name} threw ${describeError(e)}`);
       return;
@@ -134,6 +154,8 @@ export class Execution {
     if (h) {
       const where = h.line === undefined ? '' : ` (taken at line ${h.line})`;
       this.violate(t, after, 'lock-held-at-exit', `${t.name} finished while holding ${h.lock.name}${where}`);
+    } else if (t.rcuReadDepth > 0) {
+      this.violate(t, after, 'context-at-exit', `${t.name} finished inside an RCU read-side critical section (rcu_read_lock without rcu_read_unlock)`);
     } else if (t.pagefaultsDisabled > 0) {
       this.violate(t, after, 'context-at-exit', `${t.name} finished with page faults disabled (pagefault_disable without pagefault_enable)`);
     } else if (t.preemptCount > 0 || t.irqsDisabled > 0) {

@@ -1,5 +1,6 @@
 import type { Action, Op, ThreadBody } from './action.ts';
-import type { KObject } from './object.ts';
+import type { Access, KObject } from './object.ts';
+import { ScenarioError } from './violation.ts';
 import type { World } from './world.ts';
 
 export type ThreadStatus = 'ready' | 'waiting' | 'done' | 'crashed';
@@ -14,6 +15,8 @@ export interface Held {
   line: number | undefined;
   /** The operation that asked for it, e.g. `down_read`. */
   op: string;
+  /** Lockdep's class for this hold, when a nesting annotation gave it a subclass (`mmap_lock/1`). */
+  lockClass?: string;
 }
 
 /** Why a waiting thread cannot run, and which threads it waits for. */
@@ -23,8 +26,9 @@ export interface WaitInfo {
   blockers: KThread[];
 }
 
-/** An object a thread can sleep on explains why the thread waits. */
-export interface Waitable extends KObject {
+/** Something a thread can sleep on (an object, or what a spin loop read) explains why the thread waits. */
+export interface Waitable {
+  readonly name: string;
   waitInfo(t: KThread): WaitInfo;
 }
 
@@ -51,6 +55,12 @@ export class KThread {
   preemptCount = 0;
   irqsDisabled = 0;
   pagefaultsDisabled = 0;
+  /** `rcu_read_lock` nesting (the kernel's `current->rcu_read_lock_nesting`). */
+  rcuReadDepth = 0;
+  /** A lockdep nesting annotation in force for the lock being taken (`mutex_lock_nested`). */
+  nesting: { lock: KObject; subclass: number } | null = null;
+  /** While the thread spins (`spin_until`): what its last check read; a write to any of it wakes it. */
+  spinReads: readonly Access[] | null = null;
   /** Locks held, in the order taken. */
   readonly held: Held[] = [];
   /** The listing lines of the calls in progress (outermost first); see `at`. */
@@ -97,6 +107,7 @@ export class KThread {
   /** Runs the body until it yields its next action (or returns). Thread code runs here. */
   advance(value: unknown): void {
     const r = this.gen.next(value);
+    if (!r.done && !isAction(r.value)) throw new ScenarioError(notAStep(this.name, r.value));
     this.pending = r.done ? null : r.value;
     if (r.done) this.status = 'done';
   }
@@ -116,6 +127,18 @@ export class KThread {
     }
     return undefined;
   }
+}
+
+function isAction(x: unknown): x is Action {
+  return typeof x === 'object' && x !== null && typeof (x as Action).run === 'function' && typeof (x as Action).footprint === 'function';
+}
+
+/** What went wrong when a body yields something that is not a step: usually `yield op()` for `yield* op()`. */
+function notAStep(thread: string, value: unknown): string {
+  const generator = typeof value === 'object' && value !== null && typeof (value as Generator).next === 'function';
+  if (generator) return `${thread} yielded a kernel operation without the star: write yield* op(...) (e.g. yield* mutex_lock(m)), not yield op(...)`;
+  const what = value === undefined ? 'nothing (a bare yield)' : typeof value === 'object' ? 'an object' : `the ${typeof value} ${JSON.stringify(value)?.slice(0, 40)}`;
+  return `${thread} yielded ${what}, which is not a step: a thread body yields only through kernel operations, with yield*`;
 }
 
 let running: KThread | null = null;

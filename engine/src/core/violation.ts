@@ -14,6 +14,18 @@ export class Violation extends Error {
   }
 }
 
+/**
+ * A mistake in how a scenario is written (not a bug of the modelled kernel): a body that yields
+ * without the star, an object made while threads run or taken from another world, an end check that
+ * throws. It stops `explore` and `replay` with this message instead of becoming a verdict.
+ */
+export class ScenarioError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ScenarioError';
+  }
+}
+
 /** Fails the current thread with a violation when `condition` is false. */
 export function assert(condition: unknown, message = 'assertion failed'): asserts condition {
   if (!condition) throw new Violation('assert', message);

@@ -1,7 +1,8 @@
 import type { ThreadBody } from './action.ts';
 import { lineOf, type Listing } from './listing.ts';
 import type { KObject } from './object.ts';
-import { KThread, type ThreadOptions } from './thread.ts';
+import { KThread, threadBetweenSteps, type ThreadOptions } from './thread.ts';
+import { ScenarioError, Violation } from './violation.ts';
 
 /** A lock operation as lockdep sees it: `acquire` when a thread asks for a lock, `release` when it drops it. */
 export interface LockEvent {
@@ -31,6 +32,15 @@ export interface EndFailure {
 }
 
 const GENERATOR_FUNCTION = Object.getPrototypeOf(function* () {}).constructor;
+const ASYNC_GENERATOR_FUNCTION = Object.getPrototypeOf(async function* () {}).constructor;
+const ASYNC_FUNCTION = Object.getPrototypeOf(async function () {}).constructor;
+
+function describeBody(body: unknown): string {
+  if (body instanceof ASYNC_GENERATOR_FUNCTION) return 'an async generator function (drop the async: kernel operations are not awaited)';
+  if (body instanceof ASYNC_FUNCTION) return 'an async function (thread bodies are generators, and kernel operations are not awaited)';
+  if (typeof body === 'function') return 'a plain function';
+  return body === null ? 'null' : typeof body;
+}
 
 /**
  * The objects and threads of one execution. A scenario's `build` makes a fresh world each time, so
@@ -65,7 +75,7 @@ export class World {
   thread(name: string, body: ThreadBody, options: ThreadOptions = {}): KThread {
     if (this.sealed) throw new Error(`k.thread('${name}'): threads must be created in build(k), not while threads run`);
     if (!(body instanceof GENERATOR_FUNCTION)) {
-      throw new Error(`k.thread('${name}'): the body must be a generator function (function* () { ... }), got ${typeof body === 'function' ? 'a plain function' : typeof body}`);
+      throw new Error(`k.thread('${name}'): the body must be a generator function (function* () { ... }), got ${describeBody(body)}`);
     }
     const t = new KThread(this, this.threads.length, name, body, options);
     this.claimName(name, t);
@@ -81,6 +91,14 @@ export class World {
       throw new Error(`the name '${name}' is already taken by a ${other instanceof KThread ? 'thread' : other.kind}; names of threads and objects must be unique`);
     }
     this.names.set(name, owner);
+  }
+
+  /** Refuses to make an object (`k.mutex(name)`, ...) once the build is over, e.g. inside a thread's body. */
+  building(what: string, name: string): void {
+    if (!this.sealed) return;
+    const t = threadBetweenSteps();
+    const where = t ? `in ${t.name}'s body` : 'after build(k) returned';
+    throw new ScenarioError(`k.${what}('${name}') was called ${where}: make every object in build(k), before the threads start, and share it with the threads`);
   }
 
   /** Ends the build: no more threads. */
@@ -109,9 +127,17 @@ export class World {
     this.endChecks.push(check);
   }
 
+  /** Runs the end checks in order; a `Violation` thrown by one is its failure, any other exception a ScenarioError. */
   runEndChecks(): EndFailure | null {
-    for (const check of this.endChecks) {
-      const failure = check();
+    for (const [i, check] of this.endChecks.entries()) {
+      let failure: EndFailure | null;
+      try {
+        failure = check();
+      } catch (e) {
+        if (e instanceof Violation) return { verdict: 'violation', message: e.message };
+        const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        throw new ScenarioError(`end check ${i + 1} (registered with atEnd) threw ${what}; an end check returns null or a failure`, { cause: e });
+      }
       if (failure) return failure;
     }
     return null;

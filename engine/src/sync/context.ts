@@ -38,6 +38,9 @@ export function nonBlockEnd(t: KThread): void {
  * "BUG: sleeping function called from invalid context".
  */
 export function mightSleep(t: KThread, op: string, what: string): void {
+  if (t.rcuReadDepth > 0 && !inAtomic(t)) {
+    throw new Violation('sleep-in-atomic', `BUG: sleeping function called from invalid context: ${t.name} calls ${op}(${what}) inside an RCU read-side critical section`);
+  }
   if (!inAtomic(t)) {
     const section = nonBlocking.get(t);
     if (section && section.length > 0) {

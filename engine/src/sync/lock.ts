@@ -18,21 +18,33 @@ export abstract class Lock extends KObject implements Waitable {
 
   /** Lockdep's `lock_acquire`: called when a thread asks for the lock, before it may sleep. */
   protected announce(t: KThread, mode: LockMode, op: string, trylock = false): void {
-    this.world.emitLock({ type: 'acquire', lock: this, lockClass: this.lockClass, mode, op, trylock, thread: t, step: this.world.stepIndex, line: t.line });
+    this.world.emitLock({ type: 'acquire', lock: this, lockClass: this.classFor(t), mode, op, trylock, thread: t, step: this.world.stepIndex, line: t.line });
   }
 
   /** Records that `t` now holds the lock (in the granting step, for a waiter). */
   protected hold(t: KThread, mode: LockMode, op: string): void {
-    t.held.push({ lock: this, mode, op, step: this.world.stepIndex, line: t.line });
+    const lockClass = this.classFor(t);
+    t.held.push({ lock: this, mode, op, step: this.world.stepIndex, line: t.line, ...(lockClass === this.lockClass ? {} : { lockClass }) });
+  }
+
+  /**
+   * Lockdep's class for `t` taking this lock: the lock's class, or with a nesting annotation of
+   * subclass n > 0 in force (`mutex_lock_nested(lock, n)`), the class `class/n`, which lockdep keeps
+   * apart from the class itself, as the kernel does (`lock_class` per key and subclass).
+   */
+  private classFor(t: KThread): string {
+    const n = t.nesting;
+    return n !== null && n.lock === this && n.subclass > 0 ? `${this.lockClass}/${n.subclass}` : this.lockClass;
   }
 
   /** Forgets `t`'s hold and tells lockdep; a release of what `t` does not hold is a violation. */
   protected unhold(t: KThread, mode: LockMode, op: string): void {
-    if (!t.release(this, mode)) {
+    const h = t.release(this, mode);
+    if (!h) {
       const how = mode === 'exclusive' ? '' : ` for ${mode}`;
       throw new Violation('unlock-not-held', `${t.name} called ${op} on ${this.name}, which it does not hold${how}`);
     }
-    this.world.emitLock({ type: 'release', lock: this, lockClass: this.lockClass, mode, op, trylock: false, thread: t, step: this.world.stepIndex, line: t.line });
+    this.world.emitLock({ type: 'release', lock: this, lockClass: h.lockClass ?? this.lockClass, mode, op, trylock: false, thread: t, step: this.world.stepIndex, line: t.line });
   }
 
   /** A use of a freed lock (its containing object was freed) is a violation. */
