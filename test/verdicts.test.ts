@@ -4,13 +4,14 @@
  * the engine's explanation) shows up here until the site is rebuilt and its text updated.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { explore, type Report, type Scenario } from '@interleave/engine';
+import { explore, isScenario, type Report, type Scenario } from '@interleave/engine';
 import { caseIds, cases } from '@interleave/engine/cases';
 import { pagePaths, requireDist } from './support/dist.ts';
 import { page, text } from './support/html.ts';
 import { caseScenario, demoScenarios } from './support/demos.ts';
 import { releaseGrants } from '../src/demos/release-grants.ts';
 import { luckyAbba } from '../src/demos/abba.ts';
+import * as faultLock from '../engine/examples/fault-lock.ts';
 
 let demos: Map<string, Scenario>;
 const reports = new Map<Scenario, Report>();
@@ -23,6 +24,8 @@ const reportOf = (s: Scenario, options?: Parameters<typeof explore>[1]) => {
 beforeAll(async () => {
   requireDist();
   demos = await demoScenarios();
+  // The engine guide runs the engine's own example file (engine/examples/fault-lock.ts).
+  for (const s of Object.values(faultLock)) if (isScenario(s)) demos.set(s.name, s);
 });
 
 describe('the home page', () => {
