@@ -157,7 +157,8 @@ describe('intel-svm buggy: mm → VMA → device file → PASID binding → mm',
   it('the leak holds as the case grows, with the same chain', () => {
     for (const params of [{ requests: 2 }, { devices: 2 }, { requests: 3, devices: 2 }] as Record<string, number>[]) {
       const big = intelSvm.build({ variant: 'buggy', ...params });
-      const r = explore(big, { timeBudgetMs: Infinity }); // bounded by maxExecutions, not by the machine's speed
+      // Cut by executions, not by the machine's speed (the largest has tens of thousands; the first leaks).
+      const r = explore(big, { maxExecutions: 5000, timeBudgetMs: Infinity });
       expect(r.verdict, JSON.stringify(params)).toBe('leak');
       expect((r.counterexample!.detail as LeakDetail).chain.map((e) => `${e.holder} -${e.kind}-> ${e.held}`)).toEqual([
         'P.mm -vma-> P.mm.vma@0x40000',
@@ -300,7 +301,8 @@ describe('intel-svm no-release-flush (our variant): the device walks page tables
   it('the same walk happens with more requests (a later request hits the stale entry) and more devices', () => {
     for (const params of [{ requests: 2 }, { devices: 2 }] as Record<string, number>[]) {
       const big = intelSvm.build({ variant: 'no-release-flush', ...params });
-      const r = explore(big, { timeBudgetMs: Infinity }); // bounded by maxExecutions, not by the machine's speed
+      // Cut by executions, not by the machine's speed (with two devices the first failure is about the 2,000th).
+      const r = explore(big, { maxExecutions: 4000, timeBudgetMs: Infinity });
       expect(r.verdict, JSON.stringify(params)).toBe('violation');
       expect(r.message).toMatch(/^DMA0? walked the page tables of P\.mm through its cached PASID entry for PASID 1 after (P|PRQ) freed them \(free_pgtables\) at step \d+$/);
       expect(replay(big, r.counterexample!.schedule).outcome).toBe('violation');
