@@ -59,7 +59,7 @@ const params = [
   },
   {
     name: 'remap',
-    description: "Whether T3 maps fresh memory over the end of the buffer (mmap with MAP_FIXED) while T1 works: 'auto' is on in the fixed variant only, so the buggy variant keeps the seed's two threads.",
+    description: "Whether T3 maps fresh memory over the end of the buffer (mmap with MAP_FIXED) while T1 works: 'auto' is on in the fixed variant only, so the buggy variant has only T1 and T2, as the commit message tells it.",
     default: 'auto',
     values: ['auto', 'on', 'off'],
   },
@@ -133,7 +133,7 @@ export const cxl: Case = {
       '[U] That powerpc used the generic xadd rwsem in v4.17; the rule the bug needs (a reader queues behind a waiting writer) is the same in every v4.x rwsem.',
       '[U] That brk took mmap_sem with down_write (down_write_killable since about v4.7); killability changes nothing here.',
       "[U] The external driver that calls cxllib (for an adapter with IBM's XSL) is not code we read: that it faults the whole buffer first, then asks again for each page the accelerator misses, at most 3 times a page, is our model of the fix's comment.",
-      "Derivation: T3, which maps fresh memory over the end of the buffer with mmap(MAP_FIXED), is our instance of the commit's remark that the VMAs may change while T1 walks the buffer; the seed names no such thread.",
+      "Derivation: T3, which maps fresh memory over the end of the buffer with mmap(MAP_FIXED), is our instance of the commit's remark that the VMAs may change while T1 walks the buffer; the commit names no such thread.",
       'Derivation: the buffer layout (a VMA of 64K pages, then VMAs of 4K pages) and the accelerator touching one cache line in each page are ours.',
       "Derivation: on v5.3 to v5.10 rwsems, R2 might slip past the waiting writer by reader optimistic spinning (until the writer sets handoff), so there the deadlock depends on timing; the 'phase-fair' policy does not model spinning, and deadlocks.",
     ],

@@ -69,7 +69,7 @@ out_unlock:
 }
 `;
 
-/** T2: brk, the seed's writer. */
+/** T2: brk, the writer in the commit message. */
 const brk = `
 /* T2: mm/mmap.c. Another thread of the same process grows its heap. */
 long sys_brk(unsigned long brk)

@@ -123,7 +123,7 @@ export const intelSvm: Case = {
     date: '2016-01-13 (patch email)',
     commit: 'e57e58bd390a',
     unverified: [
-      'The upstream hash e57e58bd390a and that it went into v4.5-rc are from memory; the message and the diff were read from the patch email of 2016-01-13 (Cc: stable).',
+      'That e57e58bd390a first shipped in v4.5-rc is not checked against the release tags; the message and the diff are those of the patch email of 2016-01-13 (Cc: stable).',
       'That a driver unbinds in its file_operations.release is the commit message\'s narrative ("typically"); the svm_dev driver here is our own, as no driver is named.',
       'The moment an exited task drops its active_mm (the lazy-TLB switch) is not verified; here it is the task\'s last step.',
       'fput from a kernel thread handing the file to delayed_fput is read in fs/file_table.c texts of v3.x and v4.x–v6.x, not in v4.4 itself.',

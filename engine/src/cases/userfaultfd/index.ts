@@ -68,7 +68,7 @@ export const userfaultfd: Case = {
     date: '2022-10-25',
     commit: '5521de7dddd2',
     unverified: [
-      'The commit hash 5521de7dddd2 and its release (v6.2-rc1) are recalled, not verified: the seed page shows the prefix 5521de7d, and the V2 patch email (its message and diff) was read.',
+      'That 5521de7dddd2 first shipped in v6.2-rc1 is not checked against the release tags; the message and the diff are those of the V2 patch email.',
       'The two-process instantiation is our derivation: the patch comment states the deadly embrace only at the level of locks; here each handler serves the other process\'s userfaultfd, received over a unix socket, and copies from a non-resident buffer of its own process.',
       'Whether a conversion without pagefault_disable() was ever posted or applied: the commit message cites a locking bug report we did not read. The buggy variant is the hazard the patch comment describes, not a known commit.',
       'The exception-table fixup by which copy_from_user() returns the bytes not copied under pagefault_disable() was not re-read; the documented contract is what is modelled.',

@@ -92,7 +92,7 @@ export const vfioPci: Case = {
       max: 3,
     },
     { name: 'disable', description: 'how T2 turns memory decode off: command (a PCI_COMMAND write) or reset (VFIO_DEVICE_RESET)', default: 'command', values: ['command', 'reset'] },
-    { name: 'policy', description: 'rwsem policy of mmap_sem and memory_lock (phase-fair: Linux v5.3 and later, the era of v5.8)', default: 'phase-fair', values: ['phase-fair', 'fifo', 'reader-preferring'] },
+    { name: 'policy', description: 'rwsem policy of mmap_sem and memory_lock (phase-fair: a release wakes every queued reader, as the rwsem of v5.3 and later does, the era of v5.8)', default: 'phase-fair', values: ['phase-fair', 'fifo', 'reader-preferring'] },
   ],
   listings,
   upstream: {
