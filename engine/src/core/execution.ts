@@ -1,4 +1,4 @@
-import type { Access } from './object.ts';
+import { WRITE, type Access } from './object.ts';
 import { setRunning, type KThread } from './thread.ts';
 import { Violation } from './violation.ts';
 import type { EndFailure, World, WorldObserver } from './world.ts';
@@ -43,9 +43,14 @@ export type Terminal =
 
 const NONE: never[] = [];
 
-function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
+/** Names a thrown value in one line, even one whose `toString` or `message` throws in turn. */
+export function describeError(e: unknown): string {
+  try {
+    if (e instanceof Error) return `${e.name}: ${e.message}`;
+    return String(e);
+  } catch {
+    return `a value that cannot be printed (${e === null ? 'null' : typeof e})`;
+  }
 }
 
 /** One run of a scenario: a fresh world, stepped one thread at a time. */
@@ -79,16 +84,18 @@ export class Execution {
     world.stepIndex = index;
     const draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
     world.draft = draft;
-    const footprint = action.footprint(t);
     const wakeOf = action.wake ? t.wokenBy : -1;
+    let footprint: readonly Access[] = NONE;
     let result: unknown;
     let violation: Violation | null = null;
     setRunning(t);
     try {
+      // The footprint may run scenario code too (a wait_event condition): its exceptions count.
+      footprint = action.footprint(t);
       result = action.run(t);
     } catch (e) {
-      if (!(e instanceof Violation)) throw e;
-      violation = e;
+      violation = e instanceof Violation ? e : new Violation('exception', `${t.name} threw ${describeError(e)} in ${action.op}`);
+      if (footprint === NONE) footprint = this.everything();
     } finally {
       setRunning(null);
       world.draft = null;
@@ -111,6 +118,26 @@ export class Execution {
     if (violation) this.crash(t, index, violation.rule, violation.message);
     else this.advance(t, result, index);
     return record;
+  }
+
+  /**
+   * The footprint of the step `t` would take next, for races at a cut; a footprint that throws
+   * (a wait_event condition) touches everything.
+   */
+  pendingFootprint(t: KThread): readonly Access[] {
+    setRunning(t);
+    try {
+      return t.pending!.footprint(t);
+    } catch {
+      return this.everything();
+    } finally {
+      setRunning(null);
+    }
+  }
+
+  /** Every object written: the footprint of a step whose own footprint cannot be known. */
+  private everything(): readonly Access[] {
+    return this.world.objects.map((o) => o.id * 4 + WRITE);
   }
 
   /** Runs thread code up to its next action; an exception there is a violation at step `after`. */

@@ -103,6 +103,8 @@ export interface Failure {
   switches: number;
   /** Whether `switches` is proven minimal for this set of steps. */
   fewestSwitches: boolean;
+  /** The whole execution it was found in, up to its end: replays even where `schedule` cannot. */
+  execution: string;
   detail?: unknown;
 }
 
@@ -188,11 +190,42 @@ export function exploreScenario(
   const lastStepOf = new Int32Array(n).fill(-1);
   const history = new Map<number, number[]>(); // object id → step * 4 + mode, in path order
 
-  interface Best { candidate: Candidate; tids: number[]; switches: number; optimal: boolean; schedule: string }
+  interface Best { candidate: Candidate; tids: number[]; switches: number; optimal: boolean; schedule: string; execution: string }
   const found: { best: Best | null } = { best: null };
   let incomplete: ExploreResult['incomplete'] = null;
+  /**
+   * Records a bound that made the search incomplete. The first one is kept, except that a bound
+   * that stopped the whole search (time, executions) replaces one that only cut executions short.
+   */
   const hitBound = (bound: Bound, message: string) => {
-    incomplete ??= { bound, message };
+    const stopsSearch = bound === 'timeBudgetMs' || bound === 'maxExecutions';
+    if (incomplete === null || (stopsSearch && incomplete.bound !== 'timeBudgetMs' && incomplete.bound !== 'maxExecutions')) incomplete = { bound, message };
+  };
+
+  // Time is checked every few steps, so a budget holds and progress is reported within an execution.
+  const deadline = started + o.timeBudgetMs;
+  let lastProgress = started;
+  let outOfTime = false;
+  let sinceCheck = 0;
+  /** Counts a step; every 64 steps, checks the clock. Returns false once out of time. */
+  const tick = (): boolean => {
+    stats.steps++;
+    if (++sinceCheck < 64) return !outOfTime;
+    return checkClock();
+  };
+  /** Reports progress if 100 ms have passed since the last report; returns false once out of time. */
+  const checkClock = (): boolean => {
+    sinceCheck = 0;
+    const t = now();
+    if (options.onProgress && t - lastProgress >= 100) {
+      lastProgress = t;
+      options.onProgress({ ...stats, ms: Math.round(t - started) });
+    }
+    if (t >= deadline && !outOfTime) {
+      outOfTime = true;
+      hitBound('timeBudgetMs', `the search stopped after ${Math.round(t - started)} ms (timeBudgetMs)`);
+    }
+    return !outOfTime;
   };
 
   /** Whether step `a` happens before step `b` (a < b). */
@@ -290,16 +323,35 @@ export function exploreScenario(
   };
 
   /**
-   * At a cut (maxSteps), the threads that could still run have steps no execution took yet: check
-   * their races as if each ran next, so the orders that start with them are explored too.
+   * Where an execution stops early (a cut at maxSteps, or a violation), the threads that could still
+   * run have a next step this execution did not take, and a failure may lie in it. Its races with
+   * the path are reversed as if it had been taken. And the order that runs the step within the
+   * bound (`limit` steps: maxSteps, or the shortest failure so far) must be explored too: the deepest
+   * state where the path leaves the step's causal past early enough for the rest of that past and
+   * the step to fit gets, to explore, the thread that starts the rest. A later cut takes it further.
    */
-  const racesOfPending = () => {
+  const racesOfPending = (limit: number) => {
+    const end = stack[path.length]!;
     for (const t of exec.threads) {
-      if (!t.runnable) continue;
-      const action = t.pending!;
-      const wakeOf = action.wake ? t.wokenBy : -1;
-      const { clock, direct } = dependencies(t.index, wakeOf, action.footprint(t));
+      if (!t.runnable || end.sleep.has(t.index)) continue;
+      const wakeOf = t.pending!.wake ? t.wokenBy : -1;
+      const { clock, direct } = dependencies(t.index, wakeOf, exec.pendingFootprint(t));
       addRaces(t.index, wakeOf, clock, direct, path.length);
+      const inPast = (j: number) => clock[path[j]!.tid]! >= clocks[j]![path[j]!.tid]!;
+      // Walking back: `after` counts the steps of the causal past after position i.
+      let after = 0;
+      let first = t.index;
+      for (let i = path.length - 1; i >= 0; i--) {
+        if (inPast(i)) {
+          after++;
+          first = path[i]!.tid;
+          continue;
+        }
+        if (i + after + 1 > limit) continue;
+        const node = stack[i]!;
+        if (!node.sleep.has(first)) node.backtrack.add(first);
+        break;
+      }
     }
   };
 
@@ -343,21 +395,27 @@ export function exploreScenario(
     node.tid = tid;
     node.done.add(tid);
     const rec = exec.step(tid);
-    stats.steps++;
     node.taken.set(tid, rec.footprint);
     const direct = recordStep(rec);
     if (dpor) addRaces(rec.tid, rec.wakeOf, clocks[clocks.length - 1]!, direct, path.length - 1);
   };
 
-  /** Runs the current execution to its end, choosing the previous thread where it can. */
-  const runToEnd = (): Terminal | 'redundant' => {
+  /**
+   * Runs the current execution to its end, choosing the previous thread where it can. It ends at the
+   * first violation, as a replay does; 'stopped' when the time budget ran out first.
+   */
+  const runToEnd = (): Terminal | 'violation' | 'redundant' | 'stopped' => {
     for (;;) {
       const depth = path.length;
       const node = newNode();
       stack.push(node);
-      const terminal = exec.terminal(o.maxSteps);
-      if (terminal?.kind === 'cut' && dpor) racesOfPending();
-      if (terminal) return terminal;
+      const terminal = exec.violations.length > 0 ? 'violation' : exec.terminal(o.maxSteps);
+      if (terminal) {
+        // Nothing is explored past the end; steps threads would take next race with the path.
+        node.backtrack.clear();
+        if (dpor && (terminal === 'violation' || terminal.kind === 'cut')) racesOfPending(Math.min(o.maxSteps, found.best?.candidate.indices.length ?? Infinity));
+        return terminal;
+      }
       const prev = depth > 0 ? path[depth - 1]!.tid : -1;
       const choices = node.runnable.filter((t) => !node.sleep.has(t));
       if (choices.length === 0) return 'redundant';
@@ -366,6 +424,7 @@ export function exploreScenario(
       if (pick === undefined) return 'redundant';
       node.backtrack.add(pick);
       take(node, pick);
+      if (!tick()) return 'stopped';
     }
   };
 
@@ -390,7 +449,7 @@ export function exploreScenario(
     const best = found.best;
     if (best && c.indices.length > best.candidate.indices.length) return;
     const ordered = c.indices.map((index) => ({ index, tid: path[index]!.tid, clock: clocks[index]! }));
-    const { order, optimal } = fewestSwitches(ordered, n);
+    const { order, optimal } = fewestSwitches(ordered, n, deadline);
     const tids = order.map((i) => path[i]!.tid);
     const switches = countSwitches(tids);
     const schedule = encodeSchedule(tids);
@@ -399,7 +458,7 @@ export function exploreScenario(
       const b = [best.candidate.indices.length, best.switches];
       if (a[0]! > b[0]! || (a[0] === b[0] && (a[1]! > b[1]! || (a[1] === b[1] && schedule >= best.schedule)))) return;
     }
-    found.best = { candidate: c, tids, switches, optimal, schedule };
+    found.best = { candidate: c, tids, switches, optimal, schedule, execution: encodeSchedule(path.map((s) => s.tid)) };
   };
 
   const causalPast = (step: number): number[] => {
@@ -412,7 +471,7 @@ export function exploreScenario(
     return out;
   };
 
-  const recordOutcome = (terminal: Terminal | 'redundant', violations: readonly ViolationRecord[]) => {
+  const recordOutcome = (terminal: Terminal | 'violation' | 'redundant', violations: readonly ViolationRecord[]) => {
     stats.executions++;
     stats.longest = Math.max(stats.longest, path.length);
     if (violations.length > 0) {
@@ -425,6 +484,7 @@ export function exploreScenario(
       stats.redundant++;
       return;
     }
+    if (terminal === 'violation') return;
     const all = path.map((_, i) => i);
     switch (terminal.kind) {
       case 'deadlock':
@@ -441,23 +501,18 @@ export function exploreScenario(
     }
   };
 
-  let lastProgress = started;
   for (;;) {
     const terminal = runToEnd();
+    if (terminal === 'stopped') break;
     recordOutcome(terminal, exec.violations);
     if (options.onExecution) {
       const world = exec.world;
       options.onExecution({
-        verdict: terminal === 'redundant' ? 'redundant' : exec.violations.length > 0 ? 'violation' : terminalOutcome(terminal).verdict,
+        verdict: terminal === 'redundant' || terminal === 'violation' ? terminal : terminalOutcome(terminal).verdict,
         schedule: encodeSchedule(path.map((s) => s.tid)),
         steps: path.length,
         snapshot: () => snapshotOf(world),
       });
-    }
-    const t = now();
-    if (options.onProgress && t - lastProgress >= 100) {
-      lastProgress = t;
-      options.onProgress({ ...stats, ms: Math.round(t - started) });
     }
     const branch = nextBranch();
     if (!branch) break;
@@ -465,10 +520,7 @@ export function exploreScenario(
       hitBound('maxExecutions', `the search stopped after ${count(o.maxExecutions, 'execution')} (maxExecutions)`);
       break;
     }
-    if (t - started >= o.timeBudgetMs) {
-      hitBound('timeBudgetMs', `the search stopped after ${Math.round(t - started)} ms (timeBudgetMs)`);
-      break;
-    }
+    if (!checkClock()) break;
     // Replay the prefix in a fresh world, then take the alternative.
     stack.length = branch.depth + 1;
     truncatePath(branch.depth);
@@ -476,7 +528,7 @@ export function exploreScenario(
     for (let i = 0; i < branch.depth; i++) {
       const expected = path[i]!;
       const rec = exec.step(expected.tid);
-      stats.steps++;
+      if (!tick()) break;
       if (rec.op !== expected.op || rec.target !== expected.target) {
         throw new Error(
           `the scenario '${scenario.name}' is not deterministic: replaying step ${i + 1}, ${exec.threads[expected.tid]!.name} did ${rec.op}(${rec.target ?? ''}) where it did ${expected.op}(${expected.target ?? ''}) before. ` +
@@ -484,6 +536,7 @@ export function exploreScenario(
         );
       }
     }
+    if (outOfTime) break;
     take(stack[branch.depth]!, branch.tid);
   }
 
@@ -498,6 +551,7 @@ export function exploreScenario(
         schedule: b.schedule,
         switches: b.switches,
         fewestSwitches: b.optimal,
+        execution: b.execution,
         ...(b.candidate.detail === undefined ? {} : { detail: b.candidate.detail }),
       }
     : null;

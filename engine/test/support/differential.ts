@@ -1,0 +1,70 @@
+import { explore, replay, type Report, type Scenario } from '../../src/index.ts';
+import { programScenario, randomProgram } from './programs.ts';
+
+/**
+ * One program of the differential test: the reduced explorer against brute-force enumeration of
+ * every interleaving (both with the same `maxSteps`, when one is given). They must agree on the
+ * verdict, on the length of the shortest failure (and its switches, where both are proven fewest),
+ * and on the set of states the executions that ended (not cut) end in; every counterexample must
+ * replay to its verdict, and the reduced search may not run more executions than brute force.
+ */
+export interface Comparison {
+  seed: number;
+  maxSteps: number | undefined;
+  verdict: string;
+  dpor: number;
+  brute: number;
+  /** What disagreed, one word each (empty when the two agree). */
+  problems: string[];
+}
+
+function endStates(s: Scenario, reduction: 'dpor' | 'none', maxSteps: number | undefined, maxExecutions: number): { report: Report; states: Set<string> } {
+  const states = new Set<string>();
+  const report = explore(s, {
+    reduction,
+    maxExecutions,
+    ...(maxSteps === undefined ? {} : { maxSteps }),
+    onExecution: (e) => {
+      if (e.verdict === 'ok' || e.verdict === 'deadlock' || e.verdict === 'leak') states.add(`${e.verdict} ${JSON.stringify(e.snapshot())}`);
+    },
+  });
+  return { report, states };
+}
+
+function replaysTo(s: Scenario, r: Report): boolean {
+  try {
+    return replay(s, r.counterexample!.schedule).outcome === r.verdict;
+  } catch {
+    return false;
+  }
+}
+
+/** Compares the two on program `seed`; null when brute force cannot enumerate it within `bruteLimit` executions. */
+export function compareOnProgram(seed: number, maxSteps: number | undefined, bruteLimit: number): Comparison | null {
+  const s = programScenario(randomProgram(seed), `program ${seed}`);
+  const brute = endStates(s, 'none', maxSteps, bruteLimit);
+  if (brute.report.incomplete?.bound === 'maxExecutions') return null;
+  const dpor = endStates(s, 'dpor', maxSteps, bruteLimit);
+  const problems: string[] = [];
+  const a = dpor.report;
+  const b = brute.report;
+  if (a.verdict !== b.verdict) problems.push('verdict');
+  if (!b.counterexample && a.complete !== b.complete) problems.push('complete');
+  if (dpor.states.size !== brute.states.size || [...brute.states].some((x) => !dpor.states.has(x))) problems.push('states');
+  if (a.stats.executions > b.stats.executions) problems.push('executions');
+  const ca = a.counterexample;
+  const cb = b.counterexample;
+  if (ca && cb) {
+    if (ca.steps.length > cb.steps.length) problems.push('longer');
+    if (ca.steps.length < cb.steps.length) problems.push('shorter');
+    if (ca.steps.length === cb.steps.length && ca.fewestSwitches && cb.fewestSwitches && ca.switches !== cb.switches) problems.push('switches');
+  }
+  if (ca && !replaysTo(s, a)) problems.push('replay');
+  if (cb && !replaysTo(s, b)) problems.push('replay-brute');
+  return { seed, maxSteps, verdict: a.verdict, dpor: a.stats.executions, brute: b.stats.executions, problems };
+}
+
+/** A step bound for program `seed` that cuts some of its executions: 2 to 9 steps. */
+export function stepBoundFor(seed: number): number {
+  return 2 + ((seed * 7) % 8);
+}
