@@ -11,8 +11,16 @@ export class Path {
   readonly steps: StepRecord[] = [];
   readonly clocks: Int32Array[] = [];
   private readonly lastStepOf: Int32Array;
-  /** Access (object id * 4 + mode) → the steps that touched the object in that mode, in path order. */
-  private readonly history = new Map<number, number[]>();
+  /**
+   * Access (object id * 4 + mode) → for each thread, its latest step on the path that touched the
+   * object in that mode (-1: none). An earlier step of the same thread happens before it, so only
+   * the latest can race: a step looks at one entry per thread, whatever the length of the path.
+   */
+  private readonly latest = new Map<number, Int32Array>();
+  /** What `push` overwrote in `latest`, as (access, thread, old value), so `truncate` restores it. */
+  private readonly undo: number[] = [];
+  /** Where each step's entries in `undo` start. */
+  private readonly undoFrom: number[] = [];
 
   readonly threadCount: number;
 
@@ -56,14 +64,15 @@ export class Path {
     for (const a of footprint) {
       const obj = a & ~3;
       const mode = (a & 3) as Mode;
-      const writes = this.history.get(obj + WRITE);
-      const lastWrite = writes && writes.length > 0 ? writes[writes.length - 1]! : -1;
+      const writes = this.latest.get(obj + WRITE);
+      let lastWrite = -1;
+      if (writes) for (let u = 0; u < this.threadCount; u++) lastWrite = Math.max(lastWrite, writes[u]!);
       // Reads and adds since the last write that conflict with this mode, then the last write.
       for (const other of [READ, ADD] as const) {
         if (!modesConflict(mode, other)) continue;
-        const list = this.history.get(obj + other);
-        if (!list) continue;
-        for (let k = list.length - 1; k >= 0 && list[k]! > lastWrite; k--) this.depend(list[k]!, clock, direct);
+        const steps = this.latest.get(obj + other);
+        if (!steps) continue;
+        for (let u = 0; u < this.threadCount; u++) if (steps[u]! > lastWrite) this.depend(steps[u]!, clock, direct);
       }
       if (lastWrite >= 0) this.depend(lastWrite, clock, direct);
     }
@@ -82,10 +91,12 @@ export class Path {
   push(rec: StepRecord): { clock: Int32Array; direct: number[] } {
     const i = this.steps.length;
     const deps = this.dependencies(rec.tid, rec.wakeOf, rec.footprint);
+    this.undoFrom.push(this.undo.length);
     for (const a of rec.footprint) {
-      let hist = this.history.get(a);
-      if (!hist) this.history.set(a, (hist = []));
-      hist.push(i);
+      let steps = this.latest.get(a);
+      if (!steps) this.latest.set(a, (steps = new Int32Array(this.threadCount).fill(-1)));
+      this.undo.push(a, rec.tid, steps[rec.tid]!);
+      steps[rec.tid] = i;
     }
     this.steps.push(rec);
     this.clocks.push(deps.clock);
@@ -94,10 +105,11 @@ export class Path {
   }
 
   truncate(length: number): void {
-    for (let i = this.steps.length - 1; i >= length; i--) {
-      const fp = this.steps[i]!.footprint;
-      for (let k = fp.length - 1; k >= 0; k--) this.history.get(fp[k]!)!.pop();
-    }
+    if (length >= this.steps.length) return;
+    const from = this.undoFrom[length]!;
+    for (let k = this.undo.length - 3; k >= from; k -= 3) this.latest.get(this.undo[k]!)![this.undo[k + 1]!] = this.undo[k + 2]!;
+    this.undo.length = from;
+    this.undoFrom.length = length;
     this.steps.length = length;
     this.clocks.length = length;
     this.lastStepOf.fill(-1);
