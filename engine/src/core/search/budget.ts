@@ -8,7 +8,7 @@ import type { Bound, ExploreOptions, ExploreStats, ResolvedOptions } from './opt
  * search within a few steps of running out (a long execution no longer overshoots it) and progress
  * is reported about every 100 ms.
  */
-const CLOCK_EVERY = 64;
+const CLOCK_EVERY = 16;
 const PROGRESS_MS = 100;
 
 export class Budget {
