@@ -26,7 +26,7 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   }
   const count = (p: string) => problems.get(p) ?? 0;
   const s = Math.round((performance.now() - start) / 1000);
-  const line = `| ${label} | ${PROGRAMS} | ${compared} | ${count('verdict') + count('states') + count('complete')} | ${count('replay')} | ${count('longer')} | ${count('shorter') + count('switches') + count('executions')} | ${dpor} / ${brute} | ${s} s |`;
+  const line = `| ${label} | ${PROGRAMS} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${count('shorter') + count('switches') + count('executions')} | ${dpor} / ${brute} | ${s} s |`;
   return { line, bad };
 }
 

@@ -1,4 +1,6 @@
-import { explore, replay, type Report, type Scenario } from '../../src/index.ts';
+import { Execution } from '../../src/core/execution.ts';
+import { footprintsConflict } from '../../src/core/object.ts';
+import { decodeSchedule, explore, replay, type Report, type Scenario } from '../../src/index.ts';
 import { programScenario, randomProgram } from './programs.ts';
 
 /**
@@ -18,17 +20,42 @@ export interface Comparison {
   problems: string[];
 }
 
-function endStates(s: Scenario, reduction: 'dpor' | 'none', maxSteps: number | undefined, maxExecutions: number): { report: Report; states: Set<string> } {
+/**
+ * The Mazurkiewicz trace of an execution, as a string: for every pair of dependent steps of
+ * different threads (conflicting footprints, or a wake-up and the step it enabled), which came first.
+ */
+function traceOf(s: Scenario, schedule: string): string {
+  const exec = new Execution(s);
+  const steps = decodeSchedule(schedule, exec.threads.length).map((t) => exec.step(t));
+  const seen = new Map<number, number>();
+  const names = steps.map((r) => {
+    const k = seen.get(r.tid) ?? 0;
+    seen.set(r.tid, k + 1);
+    return `${r.tid}.${k}`;
+  });
+  const order: string[] = [];
+  for (let j = 0; j < steps.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (steps[i]!.tid !== steps[j]!.tid && (steps[j]!.wakeOf === i || footprintsConflict(steps[i]!.footprint, steps[j]!.footprint))) order.push(`${names[i]}<${names[j]}`);
+    }
+  }
+  return order.sort().join(' ');
+}
+
+function endStates(s: Scenario, reduction: 'dpor' | 'none', maxSteps: number | undefined, maxExecutions: number): { report: Report; states: Set<string>; traces: Set<string> } {
   const states = new Set<string>();
+  const ended: string[] = [];
   const report = explore(s, {
     reduction,
     maxExecutions,
     ...(maxSteps === undefined ? {} : { maxSteps }),
     onExecution: (e) => {
-      if (e.verdict === 'ok' || e.verdict === 'deadlock' || e.verdict === 'leak') states.add(`${e.verdict} ${JSON.stringify(e.snapshot())}`);
+      if (e.verdict !== 'ok' && e.verdict !== 'deadlock' && e.verdict !== 'leak') return;
+      states.add(`${e.verdict} ${JSON.stringify(e.snapshot())}`);
+      ended.push(e.schedule);
     },
   });
-  return { report, states };
+  return { report, states, traces: new Set(ended.map((schedule) => traceOf(s, schedule))) };
 }
 
 function replaysTo(s: Scenario, r: Report): boolean {
@@ -51,6 +78,7 @@ export function compareOnProgram(seed: number, maxSteps: number | undefined, bru
   if (a.verdict !== b.verdict) problems.push('verdict');
   if (!b.counterexample && a.complete !== b.complete) problems.push('complete');
   if (dpor.states.size !== brute.states.size || [...brute.states].some((x) => !dpor.states.has(x))) problems.push('states');
+  if (dpor.traces.size !== brute.traces.size || [...brute.traces].some((x) => !dpor.traces.has(x))) problems.push('traces');
   if (a.stats.executions > b.stats.executions) problems.push('executions');
   const ca = a.counterexample;
   const cb = b.counterexample;
