@@ -12,7 +12,7 @@ import { filesystem, indexer, lastzero, type LiteratureCase } from './literature
 
 const LITERATURE_BUDGET_MS = 60_000;
 
-function literatureRows(): string {
+export function literatureRows(): string {
   const cases: LiteratureCase[] = [
     ...[5, 6, 8, 10, 12].map(lastzero),
     ...[12, 13, 14, 15].map((n) => indexer(n, false)),
@@ -49,7 +49,7 @@ function busy(threads: number, steps: number): Scenario {
   });
 }
 
-function budgetRows(): string {
+export function budgetRows(): string {
   const lines = ['| scenario | timeBudgetMs | ended after | overshoot | longest gap between progress calls |', '| --- | ---: | ---: | ---: | ---: |'];
   for (const [threads, steps, budget] of [[10, 200, 500], [10, 2_000, 2_000], [4, 50_000, 1_000]] as const) {
     let last = performance.now();
@@ -73,7 +73,7 @@ function budgetRows(): string {
   return lines.join('\n');
 }
 
-function stepCostRows(): string {
+export function stepCostRows(): string {
   const lines = ['| one execution of | time | per step |', '| ---: | ---: | ---: |'];
   for (const steps of [5_000, 10_000, 20_000, 40_000]) {
     const s = scenario(`${steps} atomic_inc`, (k) => {

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { lockPair } from './support/drive.ts';
 import {
-  act, assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, perform, replay, scenario, wait_event, READ,
-  type ExploreStats, type Mutex, type Op,
+  act, assert, atomic_inc, atomic_read, explore, perform, replay, scenario, wait_event, READ, type ExploreStats,
 } from '../src/index.ts';
-
-function lockPair(first: Mutex, second: Mutex) {
-  return function* (): Op<void> {
-    yield* mutex_lock(first);
-    yield* mutex_lock(second);
-    yield* mutex_unlock(second);
-    yield* mutex_unlock(first);
-  };
-}
 
 const abba = scenario('AB-BA', (k) => {
   const a = k.mutex('A');

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { lockPair } from './support/drive.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
 import {
-  assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, scenario, type Mutex, type Op, type Report,
+  assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, scenario, type Report,
 } from '../src/index.ts';
-
-function lockPair(first: Mutex, second: Mutex) {
-  return function* (): Op<void> {
-    yield* mutex_lock(first);
-    yield* mutex_lock(second);
-    yield* mutex_unlock(second);
-    yield* mutex_unlock(first);
-  };
-}
 
 function philosophers(seats: number, ordered: boolean) {
   return scenario(`philosophers(${seats})`, (k) => {
