@@ -1,7 +1,8 @@
-import { DEFAULT_OPTIONS as DEFAULTS, exploreScenario, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './core/explorer.ts';
+import { DEFAULT_OPTIONS as DEFAULTS, exploreScenario, type Bound, type Failure, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './core/explorer.ts';
 import { Simulation, replaySchedule, type Step, type Trace, type Verdict } from './core/simulation.ts';
 import { Lockdep, type LockdepReport } from './checks/lockdep.ts';
 import { count } from './core/plural.ts';
+import { countSwitches, decodeSchedule } from './core/schedule.ts';
 import { isScenario, type Scenario } from './scenario.ts';
 
 /** The shortest failing execution: replay its `schedule` to see it again. */
@@ -77,9 +78,11 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
   };
   if (incomplete) report.incomplete = incomplete;
   if (failure) {
-    const trace = replaySchedule(s, failure.schedule);
-    if (trace.outcome !== failure.kind) {
-      throw new Error(`internal error: the shortest failing schedule '${failure.schedule}' of '${s.name}' replays to ${trace.outcome}, not ${failure.kind}`);
+    const trace = replayFailure(s, failure);
+    if (trace.schedule !== failure.schedule) {
+      failure.switches = countSwitches(decodeSchedule(trace.schedule, trace.states[0]!.threads.length));
+      failure.fewestSwitches = false;
+      failure.schedule = trace.schedule;
     }
     report.verdict = failure.kind;
     report.message = trace.message;
@@ -98,6 +101,24 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
     report.message = `No execution fails: ${count(stats.executions, 'execution')} ${stats.executions === 1 ? 'covers' : 'cover'} every interleaving, up to reordering of independent steps.`;
   }
   return report;
+}
+
+/**
+ * The trace of a failure. Its schedule is the failing steps alone, reordered; where that does not
+ * fail the same way (threads that share a JavaScript variable the search cannot see), the whole
+ * execution it was found in, which replays as it ran.
+ */
+function replayFailure(s: Scenario, failure: Failure): Trace {
+  for (const schedule of [failure.schedule, failure.execution]) {
+    let trace: Trace;
+    try {
+      trace = replaySchedule(s, schedule);
+    } catch {
+      continue;
+    }
+    if (trace.outcome === failure.kind) return trace;
+  }
+  throw new Error(`internal error: the failing execution '${failure.execution}' of '${s.name}' does not replay to ${failure.kind}`);
 }
 
 /** Re-runs one execution from a schedule token; a token that does not fit is an Error. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { replay } from '../src/index.ts';
-import { terminalStates } from './support/brute.ts';
+import { endStates } from './support/differential.ts';
 import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.ts';
 
 /**
  * The reduced explorer against brute force on random programs over completions, semaphores, RCU,
  * spin loops and nested locks (differential.test.ts does the same for the first round's locks). They
- * must agree on the verdict, on the shortest failure's length, and on the set of end states.
+ * must agree on the verdict, on the shortest failure's length, and on the sets of end states and traces.
  */
 const PROGRAMS = 100;
 const BRUTE_LIMIT = 5_000;
@@ -16,13 +16,14 @@ describe('DPOR agrees with brute force on the second round\'s primitives', () =>
   for (let seed = 1; seed <= PROGRAMS; seed++) {
     const program = randomSyncProgram(seed);
     const s = syncProgramScenario(program, `sync program ${seed}`);
-    const brute = terminalStates(s, 'none', BRUTE_LIMIT);
+    const brute = endStates(s, 'none', undefined, BRUTE_LIMIT);
     if (!brute.report.complete) continue;
     it(`sync program ${seed}`, () => {
-      const dpor = terminalStates(s, 'dpor', BRUTE_LIMIT);
+      const dpor = endStates(s, 'dpor', undefined, BRUTE_LIMIT);
       expect(dpor.report.complete).toBe(true);
       expect(dpor.report.verdict).toBe(brute.report.verdict);
       expect(dpor.states).toEqual(brute.states);
+      expect(dpor.traces).toEqual(brute.traces);
       const a = dpor.report.counterexample;
       const b = brute.report.counterexample;
       expect(Boolean(a)).toBe(Boolean(b));

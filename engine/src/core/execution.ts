@@ -1,4 +1,4 @@
-import { READ as READ_MODE, accessMode, footprintsConflict, type Access } from './object.ts';
+import { READ as READ_MODE, WRITE, accessMode, footprintsConflict, type Access } from './object.ts';
 import { setRunning, type KThread } from './thread.ts';
 import { ScenarioError, Violation } from './violation.ts';
 import type { EndFailure, World, WorldObserver } from './world.ts';
@@ -43,9 +43,14 @@ export type Terminal =
 
 const NONE: never[] = [];
 
-function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return String(e);
+/** Names a thrown value in one line, even one whose `toString` or `message` throws in turn. */
+export function describeError(e: unknown): string {
+  try {
+    if (e instanceof Error) return `${e.name}: ${e.message}`;
+    return String(e);
+  } catch {
+    return `a value that cannot be printed (${e === null ? 'null' : typeof e})`;
+  }
 }
 
 /** One run of a scenario: a fresh world, stepped one thread at a time. */
@@ -82,17 +87,20 @@ export class Execution {
     if (action.target && action.target.world !== world) {
       throw new ScenarioError(`${t.name}'s ${action.op} uses ${action.target.name}, which another build(k) made (an earlier execution, or another scenario): make every object in build(k) and keep it there`);
     }
-    const footprint = action.footprint(t);
     const wakeOf = action.wake ? t.wokenBy : -1;
+    let footprint: readonly Access[] = NONE;
     let result: unknown;
     let violation: Violation | null = null;
     setRunning(t);
     try {
+      // The footprint may run scenario code too (a wait_event condition): its exceptions count.
+      footprint = action.footprint(t);
       result = action.run(t);
       this.wakeSpinners(t, footprint);
     } catch (e) {
-      if (!(e instanceof Violation)) throw e;
-      violation = e;
+      if (e instanceof ScenarioError) throw e; // the scenario is written wrong: no verdict, an error
+      violation = e instanceof Violation ? e : new Violation('exception', `${t.name} threw ${describeError(e)} in ${action.op}`);
+      if (footprint === NONE) footprint = this.everything();
     } finally {
       setRunning(null);
       world.draft = null;
@@ -130,6 +138,26 @@ export class Execution {
         s.wakeUp();
       }
     }
+  }
+
+  /**
+   * The footprint of the step `t` would take next, for races at a cut; a footprint that throws
+   * (a wait_event condition) touches everything.
+   */
+  pendingFootprint(t: KThread): readonly Access[] {
+    setRunning(t);
+    try {
+      return t.pending!.footprint(t);
+    } catch {
+      return this.everything();
+    } finally {
+      setRunning(null);
+    }
+  }
+
+  /** Every object written: the footprint of a step whose own footprint cannot be known. */
+  private everything(): readonly Access[] {
+    return this.world.objects.map((o) => o.id * 4 + WRITE);
   }
 
   /** Runs thread code up to its next action; an exception there is a violation at step `after`. */

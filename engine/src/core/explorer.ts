@@ -1,110 +1,30 @@
 import { now } from './clock.ts';
-import { count } from './plural.ts';
-import { Execution, type Instantiable, type StepRecord, type Terminal, type ViolationRecord } from './execution.ts';
-import { fewestSwitches } from './linearize.ts';
-import { WRITE, modesConflict, footprintsConflict, type Access, type Mode } from './object.ts';
-import { countSwitches, encodeSchedule } from './schedule.ts';
-import { snapshotOf, terminalOutcome, type Verdict, type WorldSnapshot } from './simulation.ts';
+import { Execution, type Instantiable, type Terminal } from './execution.ts';
+import { encodeSchedule } from './schedule.ts';
+import { snapshotOf, terminalOutcome } from './simulation.ts';
 import type { WorldObserver } from './world.ts';
+import { Budget } from './search/budget.ts';
+import { newNode, sleepAfter, type Node } from './search/node.ts';
+import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './search/options.ts';
+import { Path } from './search/path.ts';
+import { pendingSteps, reverseRaces } from './search/races.ts';
+import { Shortest, type Failure } from './search/shortest.ts';
+
+export { DEFAULT_OPTIONS, validateOptions, type Bound, type ExecutionSummary, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './search/options.ts';
+export type { Failure, FailureKind } from './search/shortest.ts';
 
 /**
- * Source-DPOR (Abdulla, Aronis, Jonsson and Sagonas, "Optimal dynamic partial order reduction",
- * POPL 2014) with sleep sets, run iteratively. Each execution is replayed from scratch; the explorer
- * keeps, for the current path, the state before each step (which threads could run, which
- * alternatives are still to explore, which are asleep) and a vector clock per step.
+ * The search loop: stateless exploration, depth first, after Source-DPOR with sleep sets (Abdulla,
+ * Aronis, Jonsson and Sagonas, "Optimal dynamic partial order reduction", POPL 2014), run
+ * iteratively. Each execution is replayed from scratch; the search keeps, for the current path, one
+ * node per state (search/node.ts) and each step with its vector clock (search/path.ts). Races are
+ * found and reversed as steps are taken (search/races.ts); bounds and the clock are in
+ * search/budget.ts; the shortest failure is chosen in search/shortest.ts.
  *
- * Two steps are dependent when they touch one object in conflicting modes. When a step is taken, each
- * earlier step of another thread that it races with (dependent, and not ordered through a third
- * step) is a place where the opposite order must also be explored: the explorer adds, before that
- * earlier step, a thread that can start the reversed order (an "initial" of it), unless one is
- * already there. A step that completes a wait happens after the step that woke its thread; the two
- * are never enabled together, so that pair is never reversed.
- *
- * Flanagan and Godefroid's DPOR (POPL 2005), which reverses only the last race of each thread, was
- * the first version here; with sleep sets it missed executions that brute force finds (the
- * differential test's program 394), which is why this one replaced it.
+ * An execution ends when no thread can run, at its first violation (as a replay does), or at
+ * maxSteps; the steps it left untaken are scheduled where they fit (races.ts, pendingSteps).
+ * With `reduction: 'none'` or a preemption bound, every schedule is enumerated instead.
  */
-
-export type Bound = 'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound';
-export type FailureKind = 'deadlock' | 'violation' | 'leak';
-
-export interface ExploreOptions {
-  /** Stop after this many executions. */
-  maxExecutions?: number;
-  /** Cut an execution after this many steps (a thread that never ends runs into it). */
-  maxSteps?: number;
-  /** Stop after this much time. The only option that can make a report vary between runs. */
-  timeBudgetMs?: number;
-  /**
-   * Explore only schedules with at most this many preemptions (switches away from a runnable
-   * thread), as CHESS does. The reduction does not survive a bound (an order it would skip as
-   * equivalent may be the only one within the bound), so a bounded search enumerates every schedule
-   * within the bound: exact, and slower per schedule.
-   */
-  preemptionBound?: number;
-  /** `'dpor'` (default) or `'none'`: enumerate every interleaving (for checking the reduction). */
-  reduction?: 'dpor' | 'none';
-  /** Called about every 100 ms with the progress so far. */
-  onProgress?: (stats: ExploreStats) => void;
-  /** Called after each execution, to see every execution the search tried. */
-  onExecution?: (execution: ExecutionSummary) => void;
-}
-
-/** One execution the search ran to its end. */
-export interface ExecutionSummary {
-  /** Its outcome; `'redundant'` when it stopped because everything left was already covered. */
-  verdict: Verdict | 'redundant';
-  schedule: string;
-  steps: number;
-  /** The state at its end. */
-  snapshot(): WorldSnapshot;
-}
-
-export interface ResolvedOptions {
-  maxExecutions: number;
-  maxSteps: number;
-  timeBudgetMs: number;
-  preemptionBound: number;
-  reduction: 'dpor' | 'none';
-}
-
-export const DEFAULT_OPTIONS: ResolvedOptions = {
-  maxExecutions: 100_000,
-  maxSteps: 2_000,
-  timeBudgetMs: 20_000,
-  preemptionBound: Infinity,
-  reduction: 'dpor',
-};
-
-export interface ExploreStats {
-  /** Executions run to their end (including redundant ones). */
-  executions: number;
-  /** Steps taken, counting the replay of prefixes. */
-  steps: number;
-  /** Executions abandoned because every runnable thread was asleep (already covered elsewhere). */
-  redundant: number;
-  /** Schedules skipped by the preemption bound. */
-  pruned: number;
-  /** Executions that failed (deadlock, violation or leak). */
-  failing: number;
-  /** The longest execution, in steps. */
-  longest: number;
-  ms: number;
-}
-
-/** The shortest failing execution found. */
-export interface Failure {
-  kind: FailureKind;
-  message: string;
-  rule: string | null;
-  /** Thread indices in order. */
-  tids: number[];
-  schedule: string;
-  switches: number;
-  /** Whether `switches` is proven minimal for this set of steps. */
-  fewestSwitches: boolean;
-  detail?: unknown;
-}
 
 export interface ExploreResult {
   failure: Failure | null;
@@ -114,60 +34,7 @@ export interface ExploreResult {
   options: ResolvedOptions;
 }
 
-interface Node {
-  /** Threads runnable in the state before this step. */
-  runnable: number[];
-  backtrack: Set<number>;
-  done: Set<number>;
-  /** Transitions asleep here (already covered), with their footprints. */
-  sleep: Map<number, readonly Access[]>;
-  /** Footprints of the transitions explored from here. */
-  taken: Map<number, readonly Access[]>;
-  /** Preemptions on the path before this step. */
-  preemptions: number;
-  tid: number;
-}
-
-interface Candidate {
-  kind: FailureKind;
-  message: string;
-  rule: string | null;
-  detail?: unknown;
-  /** Steps (indices in the execution) that make up the failure. */
-  indices: number[];
-}
-
-export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object') throw new Error(`explore: options must be an object, got ${options === null ? 'null' : typeof options}`);
-  const known = new Set([...Object.keys(DEFAULT_OPTIONS), 'onProgress', 'onExecution']);
-  for (const k of Object.keys(options)) {
-    if (!known.has(k)) throw new Error(`explore: unknown option '${k}' (known: ${[...known].join(', ')})`);
-  }
-  const r = { ...DEFAULT_OPTIONS };
-  const count = (name: 'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound', min: number) => {
-    const v = options[name];
-    if (v === undefined) return;
-    if (typeof v !== 'number' || Number.isNaN(v) || v < min || (v !== Infinity && !Number.isInteger(v) && name !== 'timeBudgetMs')) {
-      throw new Error(`explore: ${name} must be ${name === 'timeBudgetMs' ? 'a number' : 'an integer'} ≥ ${min} (or Infinity), got ${String(v)}`);
-    }
-    r[name] = v;
-  };
-  count('maxExecutions', 1);
-  count('maxSteps', 1);
-  count('timeBudgetMs', 1);
-  count('preemptionBound', 0);
-  if (r.maxSteps > 1_000_000) throw new Error(`explore: maxSteps must be at most 1000000, got ${r.maxSteps}`);
-  if (options.reduction !== undefined) {
-    if (options.reduction !== 'dpor' && options.reduction !== 'none') {
-      throw new Error(`explore: reduction must be 'dpor' or 'none', got ${JSON.stringify(options.reduction)}`);
-    }
-    r.reduction = options.reduction;
-  }
-  for (const hook of ['onProgress', 'onExecution'] as const) {
-    if (options[hook] !== undefined && typeof options[hook] !== 'function') throw new Error(`explore: ${hook} must be a function`);
-  }
-  return r;
-}
+type End = Terminal | 'violation' | 'redundant' | 'stopped';
 
 export function exploreScenario(
   scenario: Instantiable,
@@ -175,197 +42,59 @@ export function exploreScenario(
   observers: () => readonly WorldObserver[] = () => [],
 ): ExploreResult {
   const o = validateOptions(options);
-  const started = now();
   const dpor = o.reduction === 'dpor' && o.preemptionBound === Infinity;
   const stats: ExploreStats = { executions: 0, steps: 0, redundant: 0, pruned: 0, failing: 0, longest: 0, ms: 0 };
+  const budget = new Budget(o, options.onProgress, stats);
+  const shortest = new Shortest();
   let exec = new Execution(scenario, observers());
-  const n = exec.threads.length;
-
-  // The current path: one node per state, one record and clock per step.
+  const path = new Path(exec.threads.length);
   const stack: Node[] = [];
-  const path: StepRecord[] = [];
-  const clocks: Int32Array[] = [];
-  const lastStepOf = new Int32Array(n).fill(-1);
-  const history = new Map<number, number[]>(); // object id → step * 4 + mode, in path order
 
-  interface Best { candidate: Candidate; tids: number[]; switches: number; optimal: boolean; schedule: string }
-  const found: { best: Best | null } = { best: null };
-  let incomplete: ExploreResult['incomplete'] = null;
-  const hitBound = (bound: Bound, message: string) => {
-    incomplete ??= { bound, message };
+  /** Choosing `tid` in the state at `depth` preempts the previous thread if that one could still run. */
+  const preemptionsWith = (node: Node, tid: number, depth: number): number => {
+    if (depth === 0) return node.preemptions;
+    const prev = path.tid(depth - 1);
+    return node.preemptions + (prev !== tid && node.runnable.includes(prev) ? 1 : 0);
   };
 
-  /** Whether step `a` happens before step `b` (a < b). */
-  const hb = (a: number, b: number): boolean => {
-    const ta = path[a]!.tid;
-    return clocks[b]![ta]! >= clocks[a]![ta]!;
-  };
-
-  /** The vector clock a step of `t` would have after the path, and the steps it directly depends on. */
-  const dependencies = (t: number, wakeOf: number, footprint: readonly Access[]): { clock: Int32Array; direct: number[] } => {
-    const clock = new Int32Array(n);
-    const prev = lastStepOf[t]!;
-    const direct: number[] = [];
-    if (prev >= 0) {
-      clock.set(clocks[prev]!);
-      direct.push(prev);
-    }
-    if (wakeOf >= 0) {
-      join(clock, clocks[wakeOf]!);
-      direct.push(wakeOf);
-    }
-    for (const a of footprint) {
-      const hist = history.get(a >> 2);
-      if (!hist) continue;
-      const mode = (a & 3) as Mode;
-      for (let k = hist.length - 1; k >= 0; k--) {
-        const e = hist[k]!;
-        const other = (e & 3) as Mode;
-        if (!modesConflict(mode, other)) continue;
-        join(clock, clocks[e >> 2]!);
-        if (!direct.includes(e >> 2)) direct.push(e >> 2);
-        if (other === WRITE) break;
-      }
-    }
-    clock[t] = (prev >= 0 ? clocks[prev]![t]! : 0) + 1;
-    return { clock, direct };
-  };
-
-  /** Appends a step to the path with its vector clock; returns the earlier steps it directly depends on. */
-  const recordStep = (rec: StepRecord): number[] => {
-    const i = path.length;
-    const { clock, direct } = dependencies(rec.tid, rec.wakeOf, rec.footprint);
-    for (const a of rec.footprint) {
-      let hist = history.get(a >> 2);
-      if (!hist) history.set(a >> 2, (hist = []));
-      hist.push(i * 4 + (a & 3));
-    }
-    path.push(rec);
-    clocks.push(clock);
-    lastStepOf[rec.tid] = i;
-    return direct;
-  };
-
-  const truncatePath = (length: number) => {
-    for (let i = path.length - 1; i >= length; i--) {
-      for (let k = path[i]!.footprint.length - 1; k >= 0; k--) history.get(path[i]!.footprint[k]! >> 2)!.pop();
-    }
-    path.length = length;
-    clocks.length = length;
-    lastStepOf.fill(-1);
-    for (let i = 0; i < length; i++) lastStepOf[path[i]!.tid] = i;
-  };
-
-  /**
-   * For a step of thread `tid` at position `last` (the step just taken, or, at a cut, the step a
-   * thread would take next), and each earlier step `e` it races with: before `e`, some thread must
-   * start the order in which that step comes first. That order is `v`: the steps after `e` that do
-   * not happen after it, then the step. Its initials are the threads whose first step in `v` has
-   * nothing in `v` before it.
-   */
-  const addRaces = (tid: number, wakeOf: number, clock: Int32Array, direct: readonly number[], last: number) => {
-    const before = (a: number, b: number) => (b === last ? clock[path[a]!.tid]! >= clocks[a]![path[a]!.tid]! : hb(a, b));
-    for (const e of direct) {
-      if (path[e]!.tid === tid || e === wakeOf) continue;
-      if (direct.some((d) => d !== e && d > e && hb(e, d))) continue; // ordered through another step: not a race
-      const node = stack[e]!;
-      const v: number[] = [];
-      for (let j = e + 1; j < last; j++) if (!hb(e, j)) v.push(j);
-      v.push(last);
-      const initials = new Set<number>();
-      const seen = new Set<number>();
-      for (let k = 0; k < v.length; k++) {
-        const j = v[k]!;
-        const t = j === last ? tid : path[j]!.tid;
-        if (seen.has(t)) continue;
-        seen.add(t);
-        let first = true;
-        for (let m = 0; m < k && first; m++) if (before(v[m]!, j)) first = false;
-        if (first) initials.add(t);
-      }
-      if ([...initials].some((t) => node.backtrack.has(t))) continue;
-      const candidates = [...initials].sort((a, b) => a - b);
-      node.backtrack.add(candidates.find((t) => !node.sleep.has(t)) ?? candidates[0]!);
-    }
-  };
-
-  /**
-   * At a cut (maxSteps), the threads that could still run have steps no execution took yet: check
-   * their races as if each ran next, so the orders that start with them are explored too.
-   */
-  const racesOfPending = () => {
-    for (const t of exec.threads) {
-      if (!t.runnable) continue;
-      const action = t.pending!;
-      const wakeOf = action.wake ? t.wokenBy : -1;
-      const { clock, direct } = dependencies(t.index, wakeOf, action.footprint(t));
-      addRaces(t.index, wakeOf, clock, direct, path.length);
-    }
-  };
-
-  const newNode = (): Node => {
+  const pushNode = (): Node => {
     const depth = path.length;
-    const runnable = exec.runnable();
     const parent = stack[depth - 1];
-    const sleep = new Map<number, readonly Access[]>();
-    if (dpor && parent) {
-      const taken = path[depth - 1]!;
-      const carry = (tid: number, fp: readonly Access[]) => {
-        if (tid !== taken.tid && !footprintsConflict(fp, taken.footprint)) sleep.set(tid, fp);
-      };
-      for (const [tid, fp] of parent.sleep) carry(tid, fp);
-      for (const [tid, fp] of parent.taken) carry(tid, fp);
-    }
-    let preemptions = 0;
-    if (parent) {
-      const prev = path[depth - 1]!.tid;
-      preemptions = parent.preemptions + (isPreemption(parent, prev, depth - 1) ? 1 : 0);
-    }
-    return { runnable, backtrack: dpor ? new Set() : new Set(runnable), done: new Set(), sleep, taken: new Map(), preemptions, tid: -1 };
-  };
-
-  /** Choosing `tid` at `depth` preempts the previous thread if that one could still run. */
-  const isPreemption = (node: Node, tid: number, depth: number): boolean => {
-    if (depth === 0) return false;
-    const prev = path[depth - 1]!.tid;
-    return prev !== tid && node.runnable.includes(prev);
-  };
-
-  const withinBound = (node: Node, tid: number, depth: number): boolean => {
-    if (o.preemptionBound === Infinity) return true;
-    if (node.preemptions + (isPreemption(node, tid, depth) ? 1 : 0) <= o.preemptionBound) return true;
-    stats.pruned++;
-    hitBound('preemptionBound', `schedules with more than ${o.preemptionBound} preemptions were not explored (preemptionBound)`);
-    return false;
+    const sleep = dpor && parent ? sleepAfter(parent, path.steps[depth - 1]!) : new Map();
+    const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
+    const node = newNode(exec.runnable(), sleep, preemptions, !dpor);
+    stack.push(node);
+    return node;
   };
 
   const take = (node: Node, tid: number) => {
-    node.tid = tid;
     node.done.add(tid);
     const rec = exec.step(tid);
-    stats.steps++;
     node.taken.set(tid, rec.footprint);
-    const direct = recordStep(rec);
-    if (dpor) addRaces(rec.tid, rec.wakeOf, clocks[clocks.length - 1]!, direct, path.length - 1);
+    const { clock, direct } = path.push(rec);
+    if (dpor) reverseRaces(path, stack, rec.tid, rec.wakeOf, clock, direct, path.length - 1);
   };
 
   /** Runs the current execution to its end, choosing the previous thread where it can. */
-  const runToEnd = (): Terminal | 'redundant' => {
+  const runToEnd = (): End => {
     for (;;) {
       const depth = path.length;
-      const node = newNode();
-      stack.push(node);
-      const terminal = exec.terminal(o.maxSteps);
-      if (terminal?.kind === 'cut' && dpor) racesOfPending();
-      if (terminal) return terminal;
-      const prev = depth > 0 ? path[depth - 1]!.tid : -1;
+      const node = pushNode();
+      const end = exec.violations.length > 0 ? 'violation' : exec.terminal(o.maxSteps);
+      if (end) {
+        node.backtrack.clear(); // nothing is explored past the end
+        if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size));
+        return end;
+      }
+      const prev = depth > 0 ? path.tid(depth - 1) : -1;
       const choices = node.runnable.filter((t) => !node.sleep.has(t));
       if (choices.length === 0) return 'redundant';
       const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
-      const pick = order.find((t) => withinBound(node, t, depth));
+      const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
       if (pick === undefined) return 'redundant';
       node.backtrack.add(pick);
       take(node, pick);
+      if (!budget.step()) return 'stopped';
     }
   };
 
@@ -375,7 +104,7 @@ export function exploreScenario(
       const node = stack[d]!;
       for (const tid of [...node.backtrack].sort((a, b) => a - b)) {
         if (node.done.has(tid) || node.sleep.has(tid)) continue;
-        if (!withinBound(node, tid, d)) {
+        if (!budget.withinPreemptions(preemptionsWith(node, tid, d))) {
           node.done.add(tid);
           continue;
         }
@@ -385,126 +114,71 @@ export function exploreScenario(
     return null;
   };
 
-  const consider = (c: Candidate) => {
-    stats.failing++;
-    const best = found.best;
-    if (best && c.indices.length > best.candidate.indices.length) return;
-    const ordered = c.indices.map((index) => ({ index, tid: path[index]!.tid, clock: clocks[index]! }));
-    const { order, optimal } = fewestSwitches(ordered, n);
-    const tids = order.map((i) => path[i]!.tid);
-    const switches = countSwitches(tids);
-    const schedule = encodeSchedule(tids);
-    if (best) {
-      const a = [c.indices.length, switches];
-      const b = [best.candidate.indices.length, best.switches];
-      if (a[0]! > b[0]! || (a[0] === b[0] && (a[1]! > b[1]! || (a[1] === b[1] && schedule >= best.schedule)))) return;
-    }
-    found.best = { candidate: c, tids, switches, optimal, schedule };
-  };
-
-  const causalPast = (step: number): number[] => {
-    const clock = clocks[step]!;
-    const out: number[] = [];
-    for (let i = 0; i <= step; i++) {
-      const t = path[i]!.tid;
-      if (clocks[i]![t]! <= clock[t]!) out.push(i);
-    }
-    return out;
-  };
-
-  const recordOutcome = (terminal: Terminal | 'redundant', violations: readonly ViolationRecord[]) => {
+  const recordOutcome = (end: Exclude<End, 'stopped'>) => {
     stats.executions++;
     stats.longest = Math.max(stats.longest, path.length);
-    if (violations.length > 0) {
-      for (const v of violations) {
-        consider({ kind: 'violation', message: v.message, rule: v.rule, indices: v.step < 0 ? [] : causalPast(v.step) });
-      }
-      return;
-    }
-    if (terminal === 'redundant') {
+    const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[], detail?: unknown) => {
+      stats.failing++;
+      shortest.consider({ kind, message, rule, indices, ...(detail === undefined ? {} : { detail }) }, path, budget.deadline);
+    };
+    if (end === 'redundant') {
       stats.redundant++;
       return;
     }
-    const all = path.map((_, i) => i);
-    switch (terminal.kind) {
+    const all = () => path.steps.map((_, i) => i);
+    if (end === 'violation') {
+      for (const v of exec.violations) consider('violation', v.message, v.rule, v.step < 0 ? [] : path.causalPast(v.step));
+      return;
+    }
+    switch (end.kind) {
       case 'deadlock':
-        consider({ kind: 'deadlock', message: terminal.message, rule: null, indices: all });
+        consider('deadlock', end.message, null, all());
         break;
       case 'end':
-        consider({ kind: terminal.failure.verdict, message: terminal.failure.message, rule: terminal.failure.verdict === 'leak' ? 'leak' : 'end', detail: terminal.failure.detail, indices: all });
+        consider(end.failure.verdict, end.failure.message, end.failure.verdict === 'leak' ? 'leak' : 'end', all(), end.failure.detail);
         break;
       case 'cut':
-        hitBound('maxSteps', terminal.message);
+        budget.hit('maxSteps', end.message);
         break;
       case 'ok':
         break;
     }
   };
 
-  let lastProgress = started;
   for (;;) {
-    const terminal = runToEnd();
-    recordOutcome(terminal, exec.violations);
+    const end = runToEnd();
+    if (end === 'stopped') break;
+    recordOutcome(end);
     if (options.onExecution) {
       const world = exec.world;
       options.onExecution({
-        verdict: terminal === 'redundant' ? 'redundant' : exec.violations.length > 0 ? 'violation' : terminalOutcome(terminal).verdict,
-        schedule: encodeSchedule(path.map((s) => s.tid)),
+        verdict: end === 'redundant' || end === 'violation' ? end : terminalOutcome(end).verdict,
+        schedule: encodeSchedule(path.steps.map((s) => s.tid)),
         steps: path.length,
         snapshot: () => snapshotOf(world),
       });
     }
-    const t = now();
-    if (options.onProgress && t - lastProgress >= 100) {
-      lastProgress = t;
-      options.onProgress({ ...stats, ms: Math.round(t - started) });
-    }
     const branch = nextBranch();
-    if (!branch) break;
-    if (stats.executions >= o.maxExecutions) {
-      hitBound('maxExecutions', `the search stopped after ${count(o.maxExecutions, 'execution')} (maxExecutions)`);
-      break;
-    }
-    if (t - started >= o.timeBudgetMs) {
-      hitBound('timeBudgetMs', `the search stopped after ${Math.round(t - started)} ms (timeBudgetMs)`);
-      break;
-    }
+    if (!branch || !budget.anotherExecution()) break;
     // Replay the prefix in a fresh world, then take the alternative.
     stack.length = branch.depth + 1;
-    truncatePath(branch.depth);
+    path.truncate(branch.depth);
     exec = new Execution(scenario, observers());
     for (let i = 0; i < branch.depth; i++) {
-      const expected = path[i]!;
+      const expected = path.steps[i]!;
       const rec = exec.step(expected.tid);
-      stats.steps++;
       if (rec.op !== expected.op || rec.target !== expected.target) {
         throw new Error(
           `the scenario '${scenario.name}' is not deterministic: replaying step ${i + 1}, ${exec.threads[expected.tid]!.name} did ${rec.op}(${rec.target ?? ''}) where it did ${expected.op}(${expected.target ?? ''}) before. ` +
             'Threads must share state only through engine objects (a JavaScript variable shared between threads, Math.random or Date.now breaks replay).',
         );
       }
+      if (!budget.step()) break;
     }
+    if (budget.outOfTime) break;
     take(stack[branch.depth]!, branch.tid);
   }
 
-  stats.ms = Math.round(now() - started);
-  const b = found.best;
-  const failure: Failure | null = b
-    ? {
-        kind: b.candidate.kind,
-        message: b.candidate.message,
-        rule: b.candidate.rule,
-        tids: b.tids,
-        schedule: b.schedule,
-        switches: b.switches,
-        fewestSwitches: b.optimal,
-        ...(b.candidate.detail === undefined ? {} : { detail: b.candidate.detail }),
-      }
-    : null;
-  return { failure, incomplete, stats, options: o };
+  stats.ms = Math.round(now() - budget.started);
+  return { failure: shortest.best, incomplete: budget.incomplete, stats, options: o };
 }
-
-function join(into: Int32Array, from: Int32Array): void {
-  for (let k = 0; k < into.length; k++) if (from[k]! > into[k]!) into[k] = from[k]!;
-}
-

@@ -1,3 +1,5 @@
+import { now } from './clock.ts';
+
 /**
  * Reorders a set of steps into the execution with the fewest thread switches that respects their
  * happens-before order. Every such order is equivalent (it reaches the same state), so the
@@ -12,12 +14,15 @@ export interface OrderedStep {
 }
 
 const STATE_LIMIT = 200_000;
+/** How often (in states) the search looks at the clock. */
+const CLOCK_EVERY = 1024;
 
 /**
  * Returns the original indices in the new order, and whether the order is proven to have the fewest
- * switches (false when the search space was too large and the original order was kept).
+ * switches (false when the search space was too large, or the clock passed `deadline`, and the
+ * original order was kept).
  */
-export function fewestSwitches(steps: readonly OrderedStep[], threadCount: number): { order: number[]; optimal: boolean } {
+export function fewestSwitches(steps: readonly OrderedStep[], threadCount: number, deadline = Infinity): { order: number[]; optimal: boolean } {
   const lanes: OrderedStep[][] = Array.from({ length: threadCount }, () => []);
   for (const s of steps) lanes[s.tid]!.push(s);
   const lengths = lanes.map((l) => l.length);
@@ -35,6 +40,7 @@ export function fewestSwitches(steps: readonly OrderedStep[], threadCount: numbe
   let head = 0;
   const front: State[] = [];
   let goal: State | null = null;
+  let visited = 0;
   while (front.length > 0 || head < deque.length) {
     const cur = front.length > 0 ? front.pop()! : deque[head++]!;
     if (cur.cost > (best.get(key(cur.pos, cur.last)) ?? Infinity)) continue;
@@ -43,6 +49,7 @@ export function fewestSwitches(steps: readonly OrderedStep[], threadCount: numbe
       break;
     }
     if (best.size > STATE_LIMIT) break;
+    if (++visited % CLOCK_EVERY === 0 && now() > deadline) break;
     for (let t = threadCount - 1; t >= 0; t--) {
       const next = lanes[t]![cur.pos[t]!];
       if (!next || !ready(cur.pos, next)) continue;

@@ -23,9 +23,23 @@ export function encodeSchedule(tids: readonly number[]): string {
   return out;
 }
 
-/** Decodes a token for a scenario with `threadCount` threads; a malformed token is a clear Error. */
+/** The most steps a schedule token may stand for (the largest `maxSteps`). */
+export const MAX_SCHEDULE_STEPS = 1_000_000;
+
+/**
+ * Decodes a token for a scenario with `threadCount` threads; a malformed token, or one that stands
+ * for more than MAX_SCHEDULE_STEPS steps, is a clear Error (checked before anything is expanded).
+ */
 export function decodeSchedule(token: string, threadCount: number): number[] {
   if (typeof token !== 'string') throw new Error(`schedule: expected a string token, got ${typeof token}`);
+  let total = 0;
+  for (const m of token.matchAll(/[a-zA-Z](\d*)/g)) {
+    const n = m[1] === '' ? 1 : Number(m[1]);
+    if (n <= MAX_SCHEDULE_STEPS) total += n; // a larger count is refused below, with its position
+  }
+  if (total > MAX_SCHEDULE_STEPS) {
+    throw new Error(`schedule '${token.length > 40 ? `${token.slice(0, 40)}…` : token}': stands for ${total} steps, more than the ${MAX_SCHEDULE_STEPS} a schedule may have`);
+  }
   const tids: number[] = [];
   const re = /([a-zA-Z])(\d*)/y;
   let pos = 0;

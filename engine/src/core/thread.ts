@@ -153,6 +153,11 @@ export function currentThread(): KThread {
   return running;
 }
 
+/** The thread whose code or step is running now, or null while none is (during build). */
+export function runningThread(): KThread | null {
+  return running;
+}
+
 export function setRunning(t: KThread | null, code = false): void {
   running = t;
   betweenSteps = t !== null && code;

@@ -27,7 +27,7 @@ const objectIn = (snap: WorldSnapshot, name: string): Record<string, unknown> =>
 };
 const seen = (snap: WorldSnapshot, thread: string): string[] => objectIn(snap, `${thread}.user`).seen as string[];
 
-/** Explores and collects the final state of every execution that ran to its end. */
+/** Explores and collects the final state of every execution that ran to its end without a violation. */
 function exploreAll(s: Scenario, options: ExploreOptions = {}): { report: Report; finals: Set<string>; snaps: WorldSnapshot[] } {
   const finals = new Set<string>();
   const snaps: WorldSnapshot[] = [];
@@ -37,7 +37,8 @@ function exploreAll(s: Scenario, options: ExploreOptions = {}): { report: Report
       if (e.verdict === 'redundant') return;
       const snap = e.snapshot();
       snaps.push(snap);
-      finals.add(normal(e.verdict, snap));
+      // An execution stops at its first violation: its last state depends on which independent steps ran first.
+      if (e.verdict !== 'violation') finals.add(normal(e.verdict, snap));
     },
   });
   return { report, finals, snaps };

@@ -20,7 +20,7 @@ describe('page faults', () => {
     expect(r.message).toBe('T called handle_mm_fault on mm1.vma@0x10000 without holding mm1.mmap_lock');
   });
 
-  it('an address outside the VMA, or a negative length, is a clear Error', () => {
+  it('an address outside the VMA, or a negative length, is reported as the thread\'s exception', () => {
     const outside = scenario('outside', (k) => {
       const mm = k.mm('mm1');
       const vma = mm.addVma(0x10000, 0x1000);
@@ -29,7 +29,11 @@ describe('page faults', () => {
         yield* handle_mm_fault(vma, 0x11000);
       });
     });
-    expect(() => explore(outside)).toThrow('handle_mm_fault: 0x11000 is not inside mm1.vma@0x10000 [0x10000, 0x11000)');
+    expect(explore(outside)).toMatchObject({
+      verdict: 'violation',
+      message: 'T threw Error: handle_mm_fault: 0x11000 is not inside mm1.vma@0x10000 [0x10000, 0x11000) in handle_mm_fault',
+      counterexample: { rule: 'exception', schedule: 'a2' },
+    });
     const negative = scenario('negative', (k) => {
       k.process('P').thread('T', function* () {
         yield* copy_from_user(0x10000, -1);

@@ -12,7 +12,8 @@ function run(s: Scenario, options: ExploreOptions, reduction: 'dpor' | 'none'): 
     ...options,
     reduction,
     onExecution: (e) => {
-      if (e.verdict !== 'redundant') ends.add(normal(e.verdict, e.snapshot()));
+      // An execution stops at its first violation: its last state depends on which independent steps ran first.
+      if (e.verdict !== 'redundant' && e.verdict !== 'violation') ends.add(normal(e.verdict, e.snapshot()));
     },
   });
   return { report, ends };
@@ -20,7 +21,8 @@ function run(s: Scenario, options: ExploreOptions, reduction: 'dpor' | 'none'): 
 
 /**
  * Explores `s` with the reduction and by brute force. Both must be complete and agree on the verdict,
- * the length of the shortest failure and the set of final states: a model step that under-declared
+ * the length of the shortest failure and the set of final states (of executions that end without a
+ * violation): a model step that under-declared
  * its footprint would make the reduction miss some of them.
  */
 export function check(s: Scenario, options: ExploreOptions = {}): Report {

@@ -1,0 +1,44 @@
+/**
+ * The differential test at scale: the reduced explorer against brute force on thousands of random
+ * programs, without a step bound and with one (see engine/test/support/differential.ts for what
+ * must agree). Run with `npm run bench:differential`; it prints the counts README quotes and exits
+ * with status 1 if any program disagrees.
+ */
+import { compareOnProgram, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
+
+const PROGRAMS = Number(process.env.PROGRAMS ?? 5_000);
+
+function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number): { line: string; bad: Comparison[] } {
+  const start = performance.now();
+  let compared = 0;
+  let dpor = 0;
+  let brute = 0;
+  const bad: Comparison[] = [];
+  const problems = new Map<string, number>();
+  for (let seed = 1; seed <= PROGRAMS; seed++) {
+    const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit);
+    if (!c) continue;
+    compared++;
+    dpor += c.dpor;
+    brute += c.brute;
+    if (c.problems.length > 0) bad.push(c);
+    for (const p of c.problems) problems.set(p, (problems.get(p) ?? 0) + 1);
+  }
+  const count = (p: string) => problems.get(p) ?? 0;
+  const s = Math.round((performance.now() - start) / 1000);
+  const line = `| ${label} | ${PROGRAMS} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${count('shorter') + count('switches') + count('executions')} | ${dpor} / ${brute} | ${s} s |`;
+  return { line, bad };
+}
+
+if (import.meta.main) {
+  console.log(`Node ${process.version}\n`);
+  console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | other | executions (DPOR / brute force) | time |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const runs = [run('none', () => undefined, 1_000), run('maxSteps 2-9', stepBoundFor, 2_000)];
+  for (const r of runs) console.log(r.line);
+  const bad = runs.flatMap((r) => r.bad);
+  if (bad.length > 0) {
+    console.log(`\nDisagreements:\n${bad.slice(0, 20).map((b) => JSON.stringify(b)).join('\n')}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,106 @@
+import { Execution } from '../../src/core/execution.ts';
+import { footprintsConflict } from '../../src/core/object.ts';
+import { decodeSchedule, explore, replay, type Report, type Scenario } from '../../src/index.ts';
+import { programScenario, randomProgram } from './programs.ts';
+
+/**
+ * One program of the differential test: the reduced explorer against brute-force enumeration of
+ * every interleaving (both with the same `maxSteps`, when one is given). They must agree on the
+ * verdict, on the length of the shortest failure (and its switches, where both are proven fewest),
+ * and on the set of states the executions that ended (not cut) end in; every counterexample must
+ * replay to its verdict, and the reduced search may not run more executions than brute force.
+ */
+export interface Comparison {
+  seed: number;
+  maxSteps: number | undefined;
+  verdict: string;
+  dpor: number;
+  brute: number;
+  /** What disagreed, one word each (empty when the two agree). */
+  problems: string[];
+}
+
+/**
+ * The Mazurkiewicz trace of an execution, as a string: for every pair of dependent steps of
+ * different threads (conflicting footprints, or a wake-up and the step it enabled), which came first.
+ */
+function traceOf(s: Scenario, schedule: string): string {
+  const exec = new Execution(s);
+  const steps = decodeSchedule(schedule, exec.threads.length).map((t) => exec.step(t));
+  const seen = new Map<number, number>();
+  const names = steps.map((r) => {
+    const k = seen.get(r.tid) ?? 0;
+    seen.set(r.tid, k + 1);
+    return `${r.tid}.${k}`;
+  });
+  const order: string[] = [];
+  for (let j = 0; j < steps.length; j++) {
+    for (let i = 0; i < j; i++) {
+      if (steps[i]!.tid !== steps[j]!.tid && (steps[j]!.wakeOf === i || footprintsConflict(steps[i]!.footprint, steps[j]!.footprint))) order.push(`${names[i]}<${names[j]}`);
+    }
+  }
+  return order.sort().join(' ');
+}
+
+/**
+ * Explores `s` with or without the reduction, collecting the end state and the trace of every
+ * execution that ran to its end. An execution stops at its first violation, so where it stopped
+ * depends on which independent steps ran first: those are left out.
+ */
+export function endStates(s: Scenario, reduction: 'dpor' | 'none', maxSteps: number | undefined, maxExecutions: number): { report: Report; states: Set<string>; traces: Set<string> } {
+  const states = new Set<string>();
+  const ended: string[] = [];
+  const report = explore(s, {
+    reduction,
+    maxExecutions,
+    ...(maxSteps === undefined ? {} : { maxSteps }),
+    onExecution: (e) => {
+      if (e.verdict !== 'ok' && e.verdict !== 'deadlock' && e.verdict !== 'leak') return;
+      states.add(`${e.verdict} ${JSON.stringify(e.snapshot())}`);
+      ended.push(e.schedule);
+    },
+  });
+  return { report, states, traces: new Set(ended.map((schedule) => traceOf(s, schedule))) };
+}
+
+function replaysTo(s: Scenario, r: Report): boolean {
+  try {
+    return replay(s, r.counterexample!.schedule).outcome === r.verdict;
+  } catch {
+    return false;
+  }
+}
+
+/** Compares the two on program `seed`; null when brute force cannot enumerate it within `bruteLimit` executions. */
+export function compareOnProgram(seed: number, maxSteps: number | undefined, bruteLimit: number): Comparison | null {
+  const s = programScenario(randomProgram(seed), `program ${seed}`);
+  const brute = endStates(s, 'none', maxSteps, bruteLimit);
+  if (brute.report.incomplete?.bound === 'maxExecutions') return null;
+  const dpor = endStates(s, 'dpor', maxSteps, bruteLimit);
+  const problems: string[] = [];
+  const a = dpor.report;
+  const b = brute.report;
+  if (a.verdict !== b.verdict) problems.push('verdict');
+  if (!b.counterexample && a.complete !== b.complete) problems.push('complete');
+  if (dpor.states.size !== brute.states.size || [...brute.states].some((x) => !dpor.states.has(x))) problems.push('states');
+  // Once a failure is found, the search schedules the steps an execution stopped before only where
+  // they could make a shorter failure: every trace is required only when nothing fails.
+  const traced = !b.counterexample;
+  if (traced && (dpor.traces.size !== brute.traces.size || [...brute.traces].some((x) => !dpor.traces.has(x)))) problems.push('traces');
+  if (a.stats.executions > b.stats.executions) problems.push('executions');
+  const ca = a.counterexample;
+  const cb = b.counterexample;
+  if (ca && cb) {
+    if (ca.steps.length > cb.steps.length) problems.push('longer');
+    if (ca.steps.length < cb.steps.length) problems.push('shorter');
+    if (ca.steps.length === cb.steps.length && ca.fewestSwitches && cb.fewestSwitches && ca.switches !== cb.switches) problems.push('switches');
+  }
+  if (ca && !replaysTo(s, a)) problems.push('replay');
+  if (cb && !replaysTo(s, b)) problems.push('replay-brute');
+  return { seed, maxSteps, verdict: a.verdict, dpor: a.stats.executions, brute: b.stats.executions, problems };
+}
+
+/** A step bound for program `seed` that cuts some of its executions: 2 to 9 steps. */
+export function stepBoundFor(seed: number): number {
+  return 2 + ((seed * 7) % 8);
+}
