@@ -12,6 +12,7 @@
  */
 import type { Step, Trace, WorldSnapshot } from '@interleave/engine';
 import { waitForGraph, type Graph } from './waitfor.ts';
+import type { PlacedEdge, PlacedNode } from './graph-layout.ts';
 
 export const SEQ_FONT = 11;
 /** Width of one character of the monospace label font, in viewBox units (measured ~0.6em). */
@@ -83,23 +84,10 @@ export interface SeqBar {
   fromStart: boolean;
 }
 
-export interface SeqNode {
-  id: string;
-  label: string;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
+/** A node of the closing cycle: placed like a node of the wait-for graph, without its kind. */
+export type SeqNode = Omit<PlacedNode, 'kind'>;
 
-export interface SeqEdge {
-  from: string;
-  to: string;
-  label: string;
-  text: string;
-  d: string;
-  lx: number;
-  ly: number;
+export interface SeqEdge extends PlacedEdge {
   /** The edge that closes the cycle (drawn back up). */
   back: boolean;
 }
