@@ -100,6 +100,19 @@ describe('verdict sentences', () => {
     expect(parse(html).querySelectorAll('[data-engine-sentence]').length, `${path} shows no engine sentence`).toBeGreaterThan(path === '/primers/' ? -1 : 0);
     expect(repeatedSentences(html, variantSentences)).toEqual([]);
   });
+
+  it.each(pagePaths().filter((p) => p.startsWith('/cases/') || p.startsWith('/primers/')))('%s links each later place back to the sentence above it', (path) => {
+    const root = parse(readPage(path));
+    const places = root.querySelectorAll('[data-engine-sentence], [data-engine-sentence-ref]');
+    const folded = (el: HTMLElement) => el.closest('details:not([open])') !== null;
+    for (const [i, ref] of places.entries()) {
+      if (!ref.hasAttribute('data-engine-sentence-ref')) continue;
+      const target = places.findIndex((el) => el.id === ref.getAttribute('href')!.slice(1));
+      expect(target, `${path}: ${ref.getAttribute('href')} is not an engine sentence before its link`).toBeGreaterThanOrEqual(0);
+      expect(target).toBeLessThan(i);
+      if (!folded(ref)) expect(folded(places[target]!), `${path}: ${ref.getAttribute('href')} is in a closed disclosure`).toBe(false);
+    }
+  });
 });
 
 describe('case and primer prose', () => {
