@@ -93,7 +93,10 @@ describe('engine runs on the pages', () => {
       const bounded = el.getAttribute('id') === 'spin-run';
       const report = reportOf(s!, bounded ? { maxSteps: 40 } : undefined);
       expect(el.getAttribute('data-verdict'), `${path}: ${name}`).toBe(report.verdict);
-      expect(text(el)).toContain(report.message);
+      // The engine's sentence, or a link back to where the page states it.
+      const back = el.querySelector('a[data-engine-sentence-ref]');
+      const said = back ? page(path).getElementById(back.getAttribute('href')!.slice(1)) : el;
+      expect(text(said), `${path}: ${name}`).toContain(report.message);
       if (report.counterexample) expect(text(el)).toContain(report.counterexample.schedule);
     }
   });
