@@ -23,6 +23,11 @@ import { listings } from './listing.ts';
  * invalidate_range_end that takes the mutex, which may sleep where the contract says the end must not:
  * a third defect the same change cured, shown by `bug: 'end'` (scenario C; scenario A is staged so
  * that its reaper never gets that far).
+ *
+ * Three more variants (ours) are the fixed code with one part of the fix left out (`fixParts`):
+ * `no-unwind` brings scenario A's deadlock back; `no-eagain` brings scenario B's violation back (and
+ * is 'ok' in A and C, which never reach a mirror that says -EAGAIN); `no-spinlock` keeps the unwind
+ * but it takes the mutex in the non-blockable start, a sleep where none is allowed, in every scenario.
  */
 export const hmm: Case = {
   id: 'hmm',
