@@ -45,4 +45,4 @@ export function getCase(id: string): Case {
 }
 
 export { paramGrid, resolveParams, type ParamValues } from './params.ts';
-export type { Case, CaseId, CaseParam, CaseVariant, Upstream } from './types.ts';
+export type { Case, CaseId, CaseParam, CaseVariant, FixPart, Upstream } from './types.ts';

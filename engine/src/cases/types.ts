@@ -25,6 +25,17 @@ export interface CaseVariant {
   expected: Verdict;
 }
 
+/** One part of a case's fix, and the variant that leaves it out: why the part is there. */
+export interface FixPart {
+  id: string;
+  /** What the part does, in kernel words: "every error path lowers hmm->notifiers again". */
+  label: string;
+  /** The variant that is the fix without this part. */
+  variant: string;
+  /** The parameters (besides the variant) under which leaving the part out shows its failure; the defaults if absent. */
+  params?: Readonly<Record<string, string | number>>;
+}
+
 /** The upstream change a case explains: cited, never copied. */
 export interface Upstream {
   subject: string;
@@ -47,6 +58,8 @@ export interface Case {
   summary: string;
   variants: readonly CaseVariant[];
   params: readonly CaseParam[];
+  /** The parts of the fix, each with the variant that leaves it out (an ablation). */
+  fixParts?: readonly FixPart[];
   /** The simplified C listing of each variant (our own words); steps carry its lines. */
   listings: Readonly<Record<string, Listing>>;
   upstream: Upstream;

@@ -170,14 +170,16 @@ export function* accel_abort(acc: CxlAccelerator, ea: number, why: string): Op<n
  * The external driver's handling of a translation fault on the whole buffer (T1): resolve it with
  * `cxllib_handle_fault`, then restart the accelerator, which touches each page; a page that misses
  * raises a new fault for that page, which the driver resolves the same way before the access is
- * retried. Listing labels: `drv_fault`, `touch`, `drv_retry`, `drv_abort`.
+ * retried. With `retry` false, a driver that never resolves a page fault after the first: a page
+ * missed stays missed, and the accelerator's access to it never completes (a violation at the end).
+ * Listing labels: `drv_fault`, `touch`, `drv_retry`, `drv_abort`.
  */
-export function* accel_translation_fault(acc: CxlAccelerator, cxllib_handle_fault: CxllibHandleFault, flags = 0): Op<void> {
+export function* accel_translation_fault(acc: CxlAccelerator, cxllib_handle_fault: CxllibHandleFault, flags = 0, retry = true): Op<void> {
   const mm = acc.mm;
   const rc = yield* at('drv_fault', cxllib_handle_fault(mm, acc.addr, acc.size, flags));
   if (rc) yield* at('drv_abort', accel_abort(acc, acc.addr, `cxllib_handle_fault returned ${rc}`));
   for (const ea of acc.touch) {
-    for (let retries = 0; !(yield* at('touch', accel_touch(acc, ea))); ) {
+    for (let retries = 0; !(yield* at('touch', accel_touch(acc, ea))) && retry; ) {
       if (++retries > ACCEL_MAX_RETRIES) yield* at('drv_abort', accel_abort(acc, ea, `it missed ${retries} times`));
       const rc2 = yield* at('drv_retry', cxllib_handle_fault(mm, ea, CACHE_LINE, flags));
       if (rc2) yield* at('drv_abort', accel_abort(acc, ea, `cxllib_handle_fault returned ${rc2}`));

@@ -35,12 +35,12 @@ function exploreAll(s: Scenario, options: Parameters<typeof explore>[1] = {}): {
 
 describe('cxl: the case object', () => {
   it('has two variants with their expected verdicts, params with the era policy, listings and the citation', () => {
-    expect(cxl.variants.map((v) => [v.id, v.expected])).toEqual([['buggy', 'deadlock'], ['fixed', 'ok']]);
+    expect(cxl.variants.map((v) => [v.id, v.expected])).toEqual([['buggy', 'deadlock'], ['fixed', 'ok'], ['no-retry', 'violation']]);
     const policy = cxl.params.find((p) => p.name === 'policy')!;
     expect(policy.default).toBe('fifo');
     expect(policy.values).toEqual(['fifo', 'phase-fair', 'reader-preferring']);
     expect(cxl.params.map((p) => p.name)).toEqual(['pages', 'vmas', 'policy', 'remap']);
-    expect(Object.keys(cxl.listings)).toEqual(['buggy', 'fixed']);
+    expect(Object.keys(cxl.listings)).toEqual(['buggy', 'fixed', 'no-retry']);
     expect(cxl.upstream.subject).toBe('cxl: Fix possible deadlock when processing page faults from cxllib');
     expect(cxl.upstream.commit).toBeUndefined();
     expect(cxl.upstream.unverified!.some((u) => u.includes('commit hash'))).toBe(true);
@@ -55,7 +55,7 @@ describe('cxl: the case object', () => {
     expect(() => cxl.build({ pages: 0 })).toThrow("cxl: parameter 'pages' must be an integer from 1 to 8, got 0");
     expect(() => cxl.build({ policy: 'lifo' })).toThrow("cxl: parameter 'policy' must be one of fifo, phase-fair, reader-preferring, got 'lifo'");
     expect(() => cxl.build({ remap: 'maybe' })).toThrow("cxl: parameter 'remap' must be one of auto, on, off, got 'maybe'");
-    expect(() => cxl.build({ variant: 'v5.8' })).toThrow("cxl: unknown variant 'v5.8' (variants: buggy, fixed)");
+    expect(() => cxl.build({ variant: 'v5.8' })).toThrow("cxl: unknown variant 'v5.8' (variants: buggy, fixed, no-retry)");
   });
 
   it("every thread's code names functions of its listing; the fixed variant's listing adds get_vma_info and T3's sys_mmap", () => {

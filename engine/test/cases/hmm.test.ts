@@ -41,11 +41,13 @@ function run(params: Record<string, string | number> = {}): Report {
 describe('hmm: the case object', () => {
   it('has the two variants with their verdicts, its parameters, listings and the citation', () => {
     expect(hmm.id).toBe('hmm');
-    expect(hmm.variants.map((v) => [v.id, v.expected])).toEqual([['buggy', 'deadlock'], ['fixed', 'ok']]);
+    expect(hmm.variants.map((v) => [v.id, v.expected])).toEqual([
+      ['buggy', 'deadlock'], ['fixed', 'ok'], ['no-unwind', 'deadlock'], ['no-eagain', 'ok'], ['no-spinlock', 'violation'],
+    ]);
     expect(hmm.params.map((p) => [p.name, p.default])).toEqual([['bug', 'notifiers'], ['ranges', 1], ['policy', 'fifo']]);
     expect(hmm.params.find((p) => p.name === 'policy')!.values).toEqual([...POLICIES]);
     expect(hmm.params.find((p) => p.name === 'bug')!.values).toEqual(BUGS);
-    expect(Object.keys(hmm.listings)).toEqual(['buggy', 'fixed']);
+    expect(Object.keys(hmm.listings)).toEqual(['buggy', 'fixed', 'no-unwind', 'no-eagain', 'no-spinlock']);
     expect(hmm.upstream).toMatchObject({ subject: 'mm/hmm: Fix error flows in hmm_invalidate_range_start', author: 'Jason Gunthorpe', commit: '5a136b4ae327e7f6be9c984a010df8d7ea5a4f83' });
     const unverified = hmm.upstream.unverified!.join('\n');
     expect(unverified).toContain('v5.3-rc1');
@@ -61,7 +63,7 @@ describe('hmm: the case object', () => {
     expect(() => hmm.build({ bug: 'both' })).toThrow("hmm: parameter 'bug' must be one of notifiers, eagain, end, got 'both'");
     expect(() => hmm.build({ ranges: 0 })).toThrow("hmm: parameter 'ranges' must be an integer from 1 to 3, got 0");
     expect(() => hmm.build({ policy: 'lifo' })).toThrow("hmm: parameter 'policy' must be one of fifo, phase-fair, reader-preferring, got 'lifo'");
-    expect(() => hmm.build({ variant: 'v5.3' })).toThrow("hmm: unknown variant 'v5.3' (variants: buggy, fixed)");
+    expect(() => hmm.build({ variant: 'v5.3' })).toThrow("hmm: unknown variant 'v5.3' (variants: buggy, fixed, no-unwind, no-eagain, no-spinlock)");
     expect(() => hmm.build({ threads: 2 })).toThrow("hmm: unknown parameter 'threads' (parameters: bug, ranges, policy)");
   });
 

@@ -78,6 +78,7 @@ describe('userfaultfd: the case', () => {
     expect(userfaultfd.params.map((p) => [p.name, p.default])).toEqual([
       ['form', 'two-process'],
       ['pages', 1],
+      ['processes', 2],
       ['policy', 'phase-fair'],
     ]);
     expect(Object.keys(userfaultfd.listings).sort()).toEqual(['buggy', 'fixed', 'kmap_atomic']);
@@ -108,7 +109,7 @@ describe('userfaultfd: the case', () => {
     expect(() => userfaultfd.build({ form: 'three-process' })).toThrow("userfaultfd: parameter 'form' must be one of two-process, one-process, got 'three-process'");
     expect(() => userfaultfd.build({ policy: 'rcu' })).toThrow("parameter 'policy' must be one of fifo, phase-fair, reader-preferring");
     expect(() => userfaultfd.build({ variant: 'v6.3' })).toThrow("userfaultfd: unknown variant 'v6.3' (variants: buggy, fixed, kmap_atomic)");
-    expect(() => userfaultfd.build({ threads: 3 })).toThrow("userfaultfd: unknown parameter 'threads' (parameters: form, pages, policy)");
+    expect(() => userfaultfd.build({ threads: 3 })).toThrow("userfaultfd: unknown parameter 'threads' (parameters: form, pages, processes, policy)");
   });
 });
 

@@ -46,6 +46,12 @@ const variants = [
     description: 'The fix: get_vma_info holds mmap_sem only to look a VMA up, so copro_handle_mm_fault takes it with nothing held; a page missed meanwhile is faulted again when the accelerator retries.',
     expected: 'ok',
   },
+  {
+    id: 'no-retry',
+    label: 'no retry',
+    description: "Our own variant, not an upstream state: the fixed cxllib_handle_fault, but the driver never asks again for a page the accelerator misses, so a page T3's remap took away after T1 faulted it in stays missed.",
+    expected: 'violation',
+  },
 ] as const;
 
 const params = [
@@ -59,7 +65,7 @@ const params = [
   },
   {
     name: 'remap',
-    description: "Whether T3 maps fresh memory over the end of the buffer (mmap with MAP_FIXED) while T1 works: 'auto' is on in the fixed variant only, so the buggy variant has only T1 and T2, as the commit message tells it.",
+    description: "Whether T3 maps fresh memory over the end of the buffer (mmap with MAP_FIXED) while T1 works: 'auto' is on in the fixed variants (fixed, no-retry) only, so the buggy variant has only T1 and T2, as the commit message tells it.",
     default: 'auto',
     values: ['auto', 'on', 'off'],
   },
@@ -70,7 +76,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
   const pages = p.pages as number;
   const vmaCount = p.vmas as number;
   const policy = p.policy as RwsemPolicy;
-  const fixed = p.variant === 'fixed';
+  const fixed = p.variant !== 'buggy';
   const remap = p.remap === 'on' || (p.remap === 'auto' && fixed);
   const layout = bufferLayout(pages, vmaCount);
   const last = layout.vmas[layout.vmas.length - 1]!;
@@ -84,7 +90,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
       k.thread(
         'T1',
         function* () {
-          yield* accel_translation_fault(acc, handle);
+          yield* accel_translation_fault(acc, handle, 0, p.variant !== 'no-retry');
         },
         { code: fixed ? T1_CODE_FIXED : T1_CODE_BUGGY },
       );
@@ -122,7 +128,14 @@ export const cxl: Case = {
   summary: "cxllib_handle_fault holds mmap_sem for read while copro_handle_mm_fault takes it for read again, so a writer queued in between (brk) deadlocks both threads.",
   variants,
   params,
-  listings: { buggy: buggyListing, fixed: fixedListing },
+  fixParts: [
+    {
+      id: 'retry',
+      label: 'the driver asks cxllib_handle_fault again for each page the accelerator misses, so a page unmapped after get_vma_info dropped mmap_sem is faulted in again',
+      variant: 'no-retry',
+    },
+  ],
+  listings: { buggy: buggyListing, fixed: fixedListing, 'no-retry': fixedListing },
   upstream: {
     subject: 'cxl: Fix possible deadlock when processing page faults from cxllib',
     author: 'Frederic Barrat',

@@ -4,7 +4,7 @@ import { PAGE_SIZE } from '../../mm/vma.ts';
 import type { HmmMirrorOps, HmmVariant } from '../../notifier/hmm.ts';
 import { scenario, type Scenario } from '../../scenario.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
-import { hmmCallbacks } from './invalidate.ts';
+import { ALL_PARTS, hmmCallbacks, type FixParts } from './invalidate.ts';
 import { listings } from './listing.ts';
 import { hmm_mirror_unregister } from './mirror_unregister.ts';
 import { MmOomFlags, OomReaperList, oom_reaper, type Oom } from './oom_reaper.ts';
@@ -22,8 +22,20 @@ const idleMirror: HmmMirrorOps = {
   },
 };
 
+/** The upstream code before and after the fix, or the fix with one of its three parts left out (ours). */
+export type HmmCaseVariant = HmmVariant | 'no-unwind' | 'no-eagain' | 'no-spinlock';
+
+const leftOut: Partial<Record<HmmCaseVariant, keyof FixParts>> = { 'no-unwind': 'unwind', 'no-eagain': 'eagain', 'no-spinlock': 'spinlock' };
+
+/** The code a variant runs: the buggy or the fixed one, and which parts of the fix the fixed one has. */
+function codeOf(variant: HmmCaseVariant): { code: HmmVariant; parts: FixParts } {
+  if (variant === 'buggy') return { code: 'buggy', parts: ALL_PARTS };
+  const part = leftOut[variant];
+  return { code: 'fixed', parts: part ? { ...ALL_PARTS, [part]: false } : ALL_PARTS };
+}
+
 export interface HmmParams {
-  variant: HmmVariant;
+  variant: HmmCaseVariant;
   bug: HmmBug;
   /** How many one-page ranges the driver mirrors (scenario A registers and waits for each; in B the GPU maps and reads each). */
   ranges: number;
@@ -36,8 +48,12 @@ export interface HmmParams {
 }
 
 function callbacks(p: HmmParams) {
-  return p.modelCallbacks ? {} : { callbacks: hmmCallbacks(p.variant) };
+  const c = codeOf(p.variant);
+  return p.modelCallbacks ? {} : { callbacks: hmmCallbacks(c.code, c.parts) };
 }
+
+/** The lock hmm is made with: a mutex before the fix and when the spinlock part is left out. */
+const modelVariant = (v: HmmCaseVariant): HmmVariant => (v === 'buggy' || !codeOf(v).parts.spinlock ? 'buggy' : 'fixed');
 
 /** Where the victim's anonymous memory starts: one page per range. */
 export const BASE = 0x10000;
@@ -55,7 +71,7 @@ function world(k: Kernel, p: HmmParams, withU: boolean) {
   const mirrors: Record<string, HmmMirrorOps> = { 'gpu.mirror': gpu.ops };
   // U's own device is idle: it has nothing to clear (its callback is never reached in scenario A).
   if (withU) mirrors['U.mirror'] = idleMirror;
-  const hmm = k.hmm('hmm', mm, { variant: p.variant, mirrors, policy: p.policy, ...callbacks(p) });
+  const hmm = k.hmm('hmm', mm, { variant: modelVariant(p.variant), mirrors, policy: p.policy, ...callbacks(p) });
   gpu.attach(hmm.mirrors[0]!);
   const pages = Array.from({ length: p.ranges }, (_, i) => BASE + i * PAGE_SIZE);
   return { mm, hmm, gpu, pages };
@@ -108,13 +124,13 @@ function swallowedEagain(k: Kernel, p: HmmParams): void {
 function sleepingEnd(k: Kernel, p: HmmParams): void {
   const mm = k.mm('M', { lock: 'mmap_sem', policy: p.policy });
   mm.addVma(BASE, p.ranges * PAGE_SIZE, { populated: true });
-  k.hmm('hmm', mm, { variant: p.variant, mirrors: { 'idle.mirror': idleMirror }, policy: p.policy, ...callbacks(p) });
+  k.hmm('hmm', mm, { variant: modelVariant(p.variant), mirrors: { 'idle.mirror': idleMirror }, policy: p.policy, ...callbacks(p) });
   reaper(k, p, { list: new OomReaperList(k, mm), flags: new MmOomFlags(k, mm), mm });
 }
 
 function reaper(k: Kernel, p: HmmParams, oom: Oom): void {
   const code = ['oom_reaper', 'oom_reap_task', 'oom_reap_task_mm', '__oom_reap_task_mm', 'hmm_invalidate_range_start', 'hmm_invalidate_range_end'];
-  if (p.variant === 'fixed') code.push('notifiers_decrement');
+  if (p.variant !== 'buggy') code.push('notifiers_decrement');
   if (p.bug === 'eagain') code.push('gpu_sync_cpu_device_pagetables');
   k.thread('R', function* () {
     yield* oom_reaper(oom);
@@ -130,5 +146,5 @@ const descriptions: Record<HmmBug, string> = {
 export function buildHmm(p: HmmParams): Scenario {
   const name = `hmm ${p.variant} (bug=${p.bug}, ranges=${p.ranges}, policy=${p.policy})${p.modelCallbacks ? ', model callbacks' : ''}`;
   const make = { notifiers: leakedCount, eagain: swallowedEagain, end: sleepingEnd }[p.bug];
-  return scenario(name, (k) => make(k, p), { listing: listings[p.variant], description: descriptions[p.bug] });
+  return scenario(name, (k) => make(k, p), { listing: listings[codeOf(p.variant).code], description: descriptions[p.bug] });
 }

@@ -1,8 +1,7 @@
 import { RWSEM_POLICIES, type RwsemPolicy } from '../../sync/rwsem.ts';
-import type { HmmVariant } from '../../notifier/hmm.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';
-import { buildHmm, type HmmBug } from './build.ts';
+import { buildHmm, type HmmBug, type HmmCaseVariant } from './build.ts';
 import { listings } from './listing.ts';
 
 /**
@@ -24,6 +23,11 @@ import { listings } from './listing.ts';
  * invalidate_range_end that takes the mutex, which may sleep where the contract says the end must not:
  * a third defect the same change cured, shown by `bug: 'end'` (scenario C; scenario A is staged so
  * that its reaper never gets that far).
+ *
+ * Three more variants (ours) are the fixed code with one part of the fix left out (`fixParts`):
+ * `no-unwind` brings scenario A's deadlock back; `no-eagain` brings scenario B's violation back (and
+ * is 'ok' in A and C, which never reach a mirror that says -EAGAIN); `no-spinlock` keeps the unwind
+ * but it takes the mutex in the non-blockable start, a sleep where none is allowed, in every scenario.
  */
 export const hmm: Case = {
   id: 'hmm',
@@ -43,6 +47,29 @@ export const hmm: Case = {
       description: 'After 5a136b4ae327: the ranges lock is a spinlock, every error path calls notifiers_decrement, and a mirror\'s -EAGAIN is returned to the caller.',
       expected: 'ok',
     },
+    {
+      id: 'no-unwind',
+      label: 'no unwind',
+      description: 'Our own variant, not an upstream state: the fixed code (its listing) whose error paths do not call notifiers_decrement, so the failed trylock of mirrors_sem returns -EAGAIN with hmm->notifiers still raised.',
+      expected: 'deadlock',
+    },
+    {
+      id: 'no-eagain',
+      label: 'no -EAGAIN',
+      description: "Our own variant, not an upstream state: the fixed code (its listing) whose mirror loop keeps the inner ret, so a mirror's -EAGAIN is lost and the start returns 0 (fails with bug 'eagain'; the default scenario never reaches a mirror).",
+      expected: 'ok',
+    },
+    {
+      id: 'no-spinlock',
+      label: 'no spinlock',
+      description: 'Our own variant, not an upstream state: the fixed code (its listing) with the ranges lock still the mutex, so notifiers_decrement on the non-blockable error path, and the end, call mutex_lock.',
+      expected: 'violation',
+    },
+  ],
+  fixParts: [
+    { id: 'unwind', label: 'every error path of hmm_invalidate_range_start lowers hmm->notifiers again (notifiers_decrement)', variant: 'no-unwind' },
+    { id: 'eagain', label: "an -EAGAIN from a mirror's sync_cpu_device_pagetables is returned, not lost to an inner ret", variant: 'no-eagain', params: { bug: 'eagain' } },
+    { id: 'spinlock', label: 'the ranges lock is a spinlock (ranges_lock), so the unwind and the end never sleep', variant: 'no-spinlock' },
   ],
   params: [
     {
@@ -54,7 +81,8 @@ export const hmm: Case = {
     { name: 'ranges', description: "one-page ranges of M the driver mirrors (A: D registers and waits for each; B: the GPU maps and reads each; C: pages the reaper unmaps)", default: 1, min: 1, max: 3 },
     { name: 'policy', description: 'rwsem policy of mirrors_sem and mmap_sem (fifo: v5.2)', default: 'fifo', values: RWSEM_POLICIES },
   ],
-  listings,
+  // The ablations show the fixed listing: each leaves out one part of it.
+  listings: { ...listings, 'no-unwind': listings.fixed, 'no-eagain': listings.fixed, 'no-spinlock': listings.fixed },
   upstream: {
     subject: 'mm/hmm: Fix error flows in hmm_invalidate_range_start',
     author: 'Jason Gunthorpe',
@@ -73,7 +101,7 @@ export const hmm: Case = {
   build(params = {}) {
     const p = resolveParams(hmm, params);
     return buildHmm({
-      variant: p.variant as HmmVariant,
+      variant: p.variant as HmmCaseVariant,
       bug: p.bug as HmmBug,
       ranges: p.ranges as number,
       policy: p.policy as RwsemPolicy,

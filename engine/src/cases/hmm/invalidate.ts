@@ -94,35 +94,64 @@ function* end_buggy(hmm: Hmm, _nrange: MmuNotifierRange): Op<void> {
 
 // ---------------------------------------------------------------- after the fix
 
-/** The fix's helper: lowers the count under the spinlock, which never sleeps, so error paths can use it. */
-export function* notifiers_decrement(hmm: Hmm): Op<void> {
-  const lock = hmm.lock as Spinlock;
-  const flags = yield* at('N.lock', spin_lock_irqsave(lock));
-  if (yield* at('N.dec', lower_notifiers(hmm, 'notifiers_decrement'))) yield* at('N.wake', wake_up_all(hmm.wq));
-  yield* at('N.unlock', spin_unlock_irqrestore(lock, flags));
+/**
+ * The three parts of the fix, each of which an ablation variant leaves out: `unwind` (every error path
+ * lowers the count again), `eagain` (a mirror's -EAGAIN reaches the caller instead of the inner `ret`)
+ * and `spinlock` (the ranges lock is a spinlock, so the unwind and the end never sleep).
+ */
+export interface FixParts {
+  unwind: boolean;
+  eagain: boolean;
+  spinlock: boolean;
 }
 
-function* start_fixed(hmm: Hmm, nrange: MmuNotifierRange): Op<number> {
+export const ALL_PARTS: FixParts = { unwind: true, eagain: true, spinlock: true };
+
+/** Takes the ranges lock for a blockable caller, or tries to (the mutex when the spinlock part is left out). */
+function* lock_ranges(hmm: Hmm, label: string, blockable: boolean): Op<number | null> {
+  if (hmm.lock instanceof Spinlock) return yield* at(label, spin_lock_irqsave(hmm.lock));
+  if (blockable) {
+    yield* at(label, mutex_lock(hmm.lock));
+    return 0;
+  }
+  return (yield* at(label, mutex_trylock(hmm.lock))) ? 0 : null;
+}
+
+function* unlock_ranges(hmm: Hmm, label: string, flags: number): Op<void> {
+  if (hmm.lock instanceof Spinlock) yield* at(label, spin_unlock_irqrestore(hmm.lock, flags));
+  else yield* at(label, mutex_unlock(hmm.lock));
+}
+
+/** The fix's helper: lowers the count under the ranges lock (a spinlock, which never sleeps, so error paths can use it). */
+export function* notifiers_decrement(hmm: Hmm): Op<void> {
+  const flags = (yield* lock_ranges(hmm, 'N.lock', true))!;
+  if (yield* at('N.dec', lower_notifiers(hmm, 'notifiers_decrement'))) yield* at('N.wake', wake_up_all(hmm.wq));
+  yield* unlock_ranges(hmm, 'N.unlock', flags);
+}
+
+function* start_fixed(parts: FixParts, hmm: Hmm, nrange: MmuNotifierRange): Op<number> {
   if (!(yield* at('S.kref', kref_get_unless_zero(hmm.kref)))) return 0;
   const update = updateOf(nrange);
-  const lock = hmm.lock as Spinlock;
   let ret = 0;
-  const flags = yield* at('S.lock', spin_lock_irqsave(lock));
-  yield* at('S.inc', raise_notifiers(hmm, update));
-  yield* at('S.unlock', spin_unlock_irqrestore(lock, flags));
-  if (update.blockable) yield* at('S.down_read', down_read(hmm.mirrors_sem));
-  else if (!(yield* at('S.trylock_mirrors', down_read_trylock(hmm.mirrors_sem)))) ret = -EAGAIN; // goto out
-  if (ret === 0) {
-    for (const mirror of [...hmm.mirrors]) {
-      const rc = yield* at('S.sync', mirror.ops.sync_cpu_device_pagetables(mirror, update));
-      if (rc === 0) continue;
-      WARN_ON(update.blockable || rc !== -EAGAIN, `${mirror.name}'s sync_cpu_device_pagetables returned ${rc} for a ${update.blockable ? 'blockable' : 'non-blockable'} update`);
-      ret = -EAGAIN;
-      break;
+  const flags = yield* lock_ranges(hmm, 'S.lock', update.blockable);
+  if (flags === null) ret = -EAGAIN; // only the mutex can fail: goto out, before the count is raised
+  else {
+    yield* at('S.inc', raise_notifiers(hmm, update));
+    yield* unlock_ranges(hmm, 'S.unlock', flags);
+    if (update.blockable) yield* at('S.down_read', down_read(hmm.mirrors_sem));
+    else if (!(yield* at('S.trylock_mirrors', down_read_trylock(hmm.mirrors_sem)))) ret = -EAGAIN; // goto out
+    if (ret === 0) {
+      for (const mirror of [...hmm.mirrors]) {
+        const rc = yield* at('S.sync', mirror.ops.sync_cpu_device_pagetables(mirror, update));
+        if (rc === 0) continue;
+        WARN_ON(update.blockable || rc !== -EAGAIN, `${mirror.name}'s sync_cpu_device_pagetables returned ${rc} for a ${update.blockable ? 'blockable' : 'non-blockable'} update`);
+        if (parts.eagain) ret = -EAGAIN; // without this part, the -EAGAIN goes to an inner ret and is lost
+        break;
+      }
+      yield* at('S.up_read', up_read(hmm.mirrors_sem));
     }
-    yield* at('S.up_read', up_read(hmm.mirrors_sem));
+    if (ret && parts.unwind) yield* at('S.decrement', notifiers_decrement(hmm));
   }
-  if (ret) yield* at('S.decrement', notifiers_decrement(hmm));
   yield* at('S.put', hmm_put(hmm));
   return ret;
 }
@@ -133,9 +162,9 @@ function* end_fixed(hmm: Hmm, _nrange: MmuNotifierRange): Op<void> {
   yield* at('E.put', hmm_put(hmm));
 }
 
-/** hmm's callbacks for `variant`, with the case's listing lines. */
-export function hmmCallbacks(variant: HmmVariant): HmmCallbacks {
+/** hmm's callbacks for `variant` (with `parts` of the fix, all by default), with the case's listing lines. */
+export function hmmCallbacks(variant: HmmVariant, parts: FixParts = ALL_PARTS): HmmCallbacks {
   return variant === 'buggy'
     ? { invalidate_range_start: start_buggy, invalidate_range_end: end_buggy }
-    : { invalidate_range_start: start_fixed, invalidate_range_end: end_fixed };
+    : { invalidate_range_start: (hmm, nrange) => start_fixed(parts, hmm, nrange), invalidate_range_end: end_fixed };
 }

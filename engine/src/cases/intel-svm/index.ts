@@ -112,6 +112,10 @@ export const intelSvm: Case = {
       expected: 'violation',
     },
   ],
+  fixParts: [
+    { id: 'release-flush', label: '->release (intel_mm_release) flushes the PASID cache and IOTLB after clearing the PASID entry', variant: 'no-release-flush' },
+    { id: 'fault-check', label: 'the page-request handler takes mm_users (atomic_inc_not_zero) before it faults on the mm, and answers INVALID if it cannot', variant: 'no-fault-check' },
+  ],
   params: [
     { name: 'requests', description: 'pages of P\'s buffer each device accesses (a page request each)', default: 1, min: 1, max: 4 },
     { name: 'devices', description: 'devices bound to the PASID (sdevs), each with its own DMA', default: 1, min: 1, max: 2 },

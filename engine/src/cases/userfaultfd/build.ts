@@ -16,6 +16,8 @@ export type Form = 'two-process' | 'one-process';
 export interface Setup {
   form: Form;
   pages: number;
+  /** Processes in the ring of the two-process form (2: the embrace of the patch comment). */
+  processes: number;
   policy: RwsemPolicy;
   ops: McopyOps;
 }
@@ -38,26 +40,23 @@ function expectFilled(k: Kernel, mm: MmStruct, len: number, by: string): void {
  * (our derivation: the comment states it at the level of locks). Process A's handler A1 holds B's
  * userfaultfd (B made it and passed it over a unix socket), so its UFFDIO_COPY takes mm_B's mmap_lock
  * for read as dst_mm and copies from A's own buffer, whose fault takes mm_A's mmap_lock for read; B1
- * mirrors it. A2 and B2 call mmap() in their own processes (mmap_lock for write).
+ * mirrors it. A2 and B2 call mmap() in their own processes (mmap_lock for write). With more processes
+ * the embrace is a ring: each process's handler serves the next one's userfaultfd, the last serves A's.
  */
-function twoProcesses(k: Kernel, w: Setup): void {
+function ring(k: Kernel, w: Setup): void {
   const len = w.pages * PAGE_SIZE;
-  const A = k.process('A', { mm: 'mm_A', policy: w.policy });
-  const B = k.process('B', { mm: 'mm_B', policy: w.policy });
-  const uffdA = userfaultfd(A, 'uffd_A');
-  const uffdB = userfaultfd(B, 'uffd_B');
-  uffdio_register(uffdA, DST, len);
-  uffdio_register(uffdB, DST, len);
-  A.mm.addVma(SRC, len); // the source buffers: mapped, not resident
-  B.mm.addVma(SRC, len);
-  sendFd(uffdB, A);
-  sendFd(uffdA, B);
-  A.thread('A1', handler('A1', uffdB.file, DST, SRC, len, w.ops), { code: HANDLER_CODE });
-  A.thread('A2', mapper('A2', MAP, PAGE_SIZE), { code: MAPPER_CODE });
-  B.thread('B1', handler('B1', uffdA.file, DST, SRC, len, w.ops), { code: HANDLER_CODE });
-  B.thread('B2', mapper('B2', MAP, PAGE_SIZE), { code: MAPPER_CODE });
-  expectFilled(k, B.mm, len, "A1's UFFDIO_COPY");
-  expectFilled(k, A.mm, len, "B1's UFFDIO_COPY");
+  const names = Array.from({ length: w.processes }, (_, i) => String.fromCharCode(65 + i));
+  const ps = names.map((n) => k.process(n, { mm: `mm_${n}`, policy: w.policy }));
+  const uffds = ps.map((p, i) => userfaultfd(p, `uffd_${names[i]}`));
+  for (const uffd of uffds) uffdio_register(uffd, DST, len);
+  for (const p of ps) p.mm.addVma(SRC, len); // the source buffers: mapped, not resident
+  const next = (i: number) => (i + 1) % ps.length;
+  ps.forEach((p, i) => sendFd(uffds[next(i)]!, p));
+  ps.forEach((p, i) => {
+    p.thread(`${names[i]}1`, handler(`${names[i]}1`, uffds[next(i)]!.file, DST, SRC, len, w.ops), { code: HANDLER_CODE });
+    p.thread(`${names[i]}2`, mapper(`${names[i]}2`, MAP, PAGE_SIZE), { code: MAPPER_CODE });
+  });
+  ps.forEach((_, i) => expectFilled(k, ps[next(i)]!.mm, len, `${names[i]}1's UFFDIO_COPY`));
 }
 
 /**
@@ -76,6 +75,6 @@ function oneProcess(k: Kernel, w: Setup): void {
 }
 
 export function buildWorld(k: Kernel, w: Setup): void {
-  if (w.form === 'two-process') twoProcesses(k, w);
+  if (w.form === 'two-process') ring(k, w);
   else oneProcess(k, w);
 }

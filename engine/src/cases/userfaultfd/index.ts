@@ -54,6 +54,13 @@ export const userfaultfd: Case = {
     },
     { name: 'pages', description: 'pages each UFFDIO_COPY fills (source pages, none resident)', default: 1, min: 1, max: 4 },
     {
+      name: 'processes',
+      description: "processes of the two-process form, in a ring: each one's handler serves the next one's userfaultfd, the last one's serves the first's (2: the embrace of the patch comment; one-process ignores it)",
+      default: 2,
+      min: 2,
+      max: 3,
+    },
+    {
       name: 'policy',
       description:
         "mmap_lock's rwsem policy: 'phase-fair' is Linux v5.3+ (v6.1 here), 'fifo' Linux v4; 'reader-preferring' (not Linux) lets a reader join readers past a queued writer",
@@ -81,8 +88,10 @@ export const userfaultfd: Case = {
     const form = p.form as Form;
     const pages = p.pages as number;
     const policy = p.policy as RwsemPolicy;
-    const name = `userfaultfd ${variant} (${form}, ${pages} page${pages === 1 ? '' : 's'}, ${policy})`;
-    return scenario(name, (k) => buildWorld(k, { form, pages, policy, ops: OPS[variant]! }), {
+    const processes = form === 'two-process' ? (p.processes as number) : 1;
+    const shape = processes > 2 ? `ring of ${processes} processes` : form;
+    const name = `userfaultfd ${variant} (${shape}, ${pages} page${pages === 1 ? '' : 's'}, ${policy})`;
+    return scenario(name, (k) => buildWorld(k, { form, pages, processes, policy, ops: OPS[variant]! }), {
       listing: listings[variant]!,
       description: userfaultfd.variants.find((v) => v.id === variant)!.description,
     });

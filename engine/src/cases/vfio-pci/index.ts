@@ -73,6 +73,18 @@ export const vfioPci: Case = {
   subsystem: 'drivers/vfio/pci',
   summary: 'A BAR mmap stayed mapped while the device\'s memory decode was off (CVE-2020-12888); zapping it needs mmap_sem, which the fault path already holds, so the locks need an order.',
   variants,
+  fixParts: [
+    {
+      id: 'lock-order',
+      label: "the zap takes each mapping's mmap_sem with vma_lock dropped and memory_lock not yet held, then memory_lock for write (vfio_pci_zap_and_down_write_memory_lock)",
+      variant: 'naive-order',
+    },
+    {
+      id: 'per-access-lock',
+      label: 'vfio_pci_bar_rw holds memory_lock only around each MMIO access, not across copy_from_user (bc93b9ae0151)',
+      variant: 'v5.8',
+    },
+  ],
   params: [
     {
       name: 'script',
