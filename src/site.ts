@@ -13,6 +13,7 @@ export const NAV: readonly NavLink[] = [
   { href: '/#cases', label: 'Cases' },
   { href: '/primers/', label: 'Primers' },
   { href: '/engine/', label: 'Engine' },
+  { href: '/playground/', label: 'Playground' },
   { href: '/search/', label: 'Search' },
 ];
 

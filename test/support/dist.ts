@@ -21,6 +21,8 @@ export function walk(dir: string): string[] {
 export function pagePaths(): string[] {
   return walk(DIST)
     .filter((f) => f.endsWith('.html') && !relative(DIST, f).startsWith(`pagefind${sep}`))
+    // The playground's sandbox is the document of a sandboxed frame, not a page (see README).
+    .filter((f) => relative(DIST, f).split(sep).join('/') !== 'playground/sandbox.html')
     .map((f) => {
       const rel = relative(DIST, f).split(sep).join('/');
       return rel === 'index.html' ? '/' : rel.endsWith('/index.html') ? `/${rel.slice(0, -'index.html'.length)}` : `/${rel}`;

@@ -1,0 +1,100 @@
+/**
+ * The playground's editor: CodeMirror 6 with JavaScript, line numbers, undo history, bracket
+ * matching, completion of the engine's exported names, a scenario error shown at its line, and the
+ * lines where the threads are marked. Tab moves the focus on (CodeMirror's default), so the page
+ * can be used with the keyboard alone; Escape then Tab leaves the editor too.
+ */
+import { EditorState, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Decoration, EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, type DecorationSet } from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
+import { bracketMatching, ensureSyntaxTree, indentOnInput, syntaxHighlighting, syntaxTree } from '@codemirror/language';
+import { javascript, javascriptLanguage } from '@codemirror/lang-javascript';
+import { autocompletion, closeBrackets, completeFromList, completionKeymap } from '@codemirror/autocomplete';
+import { lintKeymap, setDiagnostics, type Diagnostic } from '@codemirror/lint';
+import { classHighlighter } from '@lezer/highlight';
+import type { ScenarioFault } from './protocol.ts';
+
+export interface Editor {
+  view: EditorView;
+  get code(): string;
+  set code(text: string);
+  /** Shows `fault` at its line (line 0: at the top), or clears it (null). */
+  showFault(fault: ScenarioFault | null): void;
+  /** Marks each thread's current line. */
+  markThreads(lines: { line: number; label: string; blocked: boolean }[]): void;
+  /** The first syntax error the parser finds, without running anything. */
+  syntaxError(): { line: number; column: number } | null;
+}
+
+const setMarks = StateEffect.define<DecorationSet>();
+const marks = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update: (value, tr) => {
+    for (const e of tr.effects) if (e.is(setMarks)) return e.value;
+    return tr.docChanged ? Decoration.none : value;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
+export function createEditor(parent: HTMLElement, code: string, engineNames: readonly string[], onChange: () => void): Editor {
+  const completions = engineNames.map((label) => ({ label, type: /^[A-Z]/.test(label) ? (/^[A-Z0-9_]+$/.test(label) ? 'constant' : 'class') : 'function', detail: '@interleave/engine' }));
+  const extensions: Extension[] = [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    history(),
+    drawSelection(),
+    indentOnInput(),
+    bracketMatching(),
+    closeBrackets(),
+    highlightActiveLine(),
+    javascript(),
+    javascriptLanguage.data.of({ autocomplete: completeFromList(completions) }),
+    autocompletion(),
+    syntaxHighlighting(classHighlighter),
+    marks,
+    keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
+    EditorView.contentAttributes.of({ 'aria-label': 'Scenario code (JavaScript)' }),
+    EditorView.updateListener.of((u) => {
+      if (u.docChanged) onChange();
+    }),
+  ];
+  const view = new EditorView({ parent, state: EditorState.create({ doc: code, extensions }) });
+  const lineStart = (line: number) => view.state.doc.line(Math.max(1, Math.min(view.state.doc.lines, line)));
+  return {
+    view,
+    get code() {
+      return view.state.doc.toString();
+    },
+    set code(text: string) {
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+    },
+    showFault(fault) {
+      const diagnostics: Diagnostic[] = [];
+      if (fault) {
+        const l = lineStart(fault.line || 1);
+        const from = Math.min(l.to, l.from + Math.max(0, (fault.column ?? 1) - 1));
+        diagnostics.push({ from: from === l.to ? l.from : from, to: l.to, severity: 'error', message: fault.message });
+      }
+      view.dispatch(setDiagnostics(view.state, diagnostics));
+    },
+    markThreads(lines) {
+      const decos = lines
+        .filter((l) => l.line >= 1 && l.line <= view.state.doc.lines)
+        .sort((a, b) => a.line - b.line)
+        .map((l) => Decoration.line({ class: l.blocked ? 'pg-at pg-at-blocked' : 'pg-at', attributes: { 'data-threads': l.label } }).range(lineStart(l.line).from));
+      view.dispatch({ effects: setMarks.of(Decoration.set(decos, true)) });
+    },
+    syntaxError() {
+      let at: number | null = null;
+      (ensureSyntaxTree(view.state, view.state.doc.length, 1000) ?? syntaxTree(view.state)).iterate({
+        enter: (n) => {
+          if (at === null && n.type.isError) at = n.from;
+          return at === null;
+        },
+      });
+      if (at === null) return null;
+      const l = view.state.doc.lineAt(at);
+      return { line: l.number, column: at - l.from + 1 };
+    },
+  };
+}
