@@ -53,7 +53,7 @@ export function createEditor(parent: HTMLElement, code: string, engineNames: rea
     syntaxHighlighting(classHighlighter),
     marks,
     keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
-    EditorView.contentAttributes.of({ 'aria-label': 'Scenario code (JavaScript)' }),
+    EditorView.contentAttributes.of({ 'aria-label': 'Scenario code (JavaScript)', tabindex: '0' }),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) onChange();
     }),

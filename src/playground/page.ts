@@ -103,7 +103,17 @@ async function main(root: HTMLElement): Promise<void> {
       say(reply.message, 'error');
       return null;
     }
-    if (reply.type === 'view') show(reply.view);
+    try {
+      if (reply.type === 'view') show(reply.view);
+      else if (reply.type === 'explored') {
+        renderResult(result, reply.result);
+        show(reply.view);
+      }
+    } catch {
+      // Only the reader's code can send a reply of the wrong shape: say so, and keep the page.
+      say('The sandbox answered with something this page cannot show.', 'error');
+      return null;
+    }
     return reply;
   };
 
@@ -124,6 +134,7 @@ async function main(root: HTMLElement): Promise<void> {
 
   const run = async () => {
     if (busy) return;
+    performance.mark('pg-explore-click');
     setBusy(true);
     result.replaceChildren();
     editor.showFault(null);
@@ -135,11 +146,15 @@ async function main(root: HTMLElement): Promise<void> {
       loadedCode = code;
       say('Exploring…');
       const started = performance.now();
-      const r = await send({ type: 'explore', ...SEARCH_BOUNDS }, (n) => say(`Exploring… ${n.toLocaleString('en')} executions, ${Math.round(performance.now() - started)} ms`));
+      let first = true;
+      const r = await send({ type: 'explore', ...SEARCH_BOUNDS }, (n) => {
+        // The search has begun in the sandbox's worker (measured by bench/playground.ts).
+        if (first) performance.mark('pg-explore-started');
+        first = false;
+        say(`Exploring… ${n.toLocaleString('en')} executions, ${Math.round(performance.now() - started)} ms`);
+      });
       if (!r || r.type !== 'explored') return;
-      renderResult(result, r.result);
-      show(r.view);
-      say(`${r.result.verdict}: ${r.result.message}`);
+      if (!r.view.fault) say(`${r.result.verdict}: ${r.result.message}`);
       if (pendingSteps !== undefined) {
         const steps = pendingSteps;
         pendingSteps = undefined;
@@ -180,7 +195,7 @@ async function main(root: HTMLElement): Promise<void> {
     link.select();
     say('The link below holds the code and the steps shown; copy it.');
   });
-  root.addEventListener('keydown', (e) => {
+  document.addEventListener('keydown', (e) => {
     if (!view || e.altKey || e.ctrlKey || e.metaKey || (e.target as HTMLElement).closest('.cm-editor, input, select, textarea')) return;
     const n = Number(e.key);
     const thread = Number.isInteger(n) && n >= 1 ? view.threads[n - 1] : undefined;

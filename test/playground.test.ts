@@ -1,0 +1,114 @@
+/**
+ * The playground's pure parts, in Node: the reader's module made into a function body (lines kept),
+ * evaluation with errors at their lines, every template's verdict, the line each thread is at while
+ * stepping, and the permalink (round trip, refusals). The page itself: playground.browser.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import * as engine from '@interleave/engine';
+import { explore } from '@interleave/engine';
+import { compile } from '../src/playground/compile.ts';
+import { evaluate } from '../src/playground/evaluate.ts';
+import { api, takeThrow, tracked } from '../src/playground/instrument.ts';
+import { templates } from '../src/playground/templates.ts';
+import { decodeLink, encodeLink, MAX_CODE } from '../src/playground/permalink.ts';
+import { Session } from '../src/widgets/session.ts';
+import { scenarioCase } from '../src/playground/scenario-case.ts';
+
+describe('compile', () => {
+  it('turns imports of the engine into destructuring and keeps every line on its line', () => {
+    const src = "import { scenario,\n  mutex_lock as lock } from '@interleave/engine';\nexport const s = 1;\nexport default 2;";
+    const c = compile(src);
+    if (!c.ok) throw new Error(c.fault.message);
+    expect(c.body.split('\n')).toHaveLength(4);
+    expect(c.body).toContain('const { scenario, mutex_lock: lock } = __engine;');
+    expect(c.body).toContain('const s = __exports.s = 1;');
+    expect(c.body).toContain('__exports.default = 2;');
+  });
+
+  it('refuses an import of anything else, at its line', () => {
+    expect(compile("const a = 1;\nimport fs from 'node:fs';")).toEqual({ ok: false, fault: { line: 2, message: "only @interleave/engine can be imported in the playground, not 'node:fs'" } });
+    expect(compile("\n\nimport 'https://example.com/x.js';")).toMatchObject({ ok: false, fault: { line: 3 } });
+  });
+});
+
+describe('evaluate', () => {
+  it('reports an exception of the module at its line', () => {
+    expect(evaluate("const a = 1;\n\nnull.x;", engine)).toEqual({ ok: false, fault: { line: 3, message: "TypeError: Cannot read properties of null (reading 'x')" } });
+  });
+
+  it('reports a syntax error (its line comes from the editor, which parses without running)', () => {
+    const r = evaluate('const a = ;', engine);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.fault.message).toMatch(/^SyntaxError/);
+  });
+
+  it('asks for an exported scenario', () => {
+    expect(evaluate('const a = 1;', engine)).toMatchObject({ ok: false, fault: { message: expect.stringMatching(/exports no scenario/) } });
+  });
+});
+
+describe('templates', () => {
+  it('has the five cases, the guide\'s example, ABBA, a lost wake-up and a recursive read under each policy', () => {
+    expect(templates.map((t) => t.id)).toEqual(['cxl', 'hmm', 'userfaultfd', 'intel-svm', 'vfio-pci', 'fault-lock', 'abba', 'lost-wakeup', ...engine.RWSEM_POLICIES.map((p) => `recursive-read-${p}`)]);
+  });
+
+  it.each(templates.map((t) => [t.id, t] as const))('%s explores to its verdict', (_id, t) => {
+    const r = evaluate(t.code, api);
+    if (!r.ok) throw new Error(`line ${r.fault.line}: ${r.fault.message}`);
+    const first = [...r.scenarios.values()][0]!;
+    const report = explore(first);
+    expect(report.verdict).toBe(t.expected);
+    expect(report.complete || report.verdict !== 'ok').toBe(true);
+  });
+
+  it("the guide's example explores to ok when fixed", () => {
+    const r = evaluate(templates.find((t) => t.id === 'fault-lock')!.code, api);
+    if (!r.ok) throw new Error(r.fault.message);
+    expect(explore(r.scenarios.get('fixed')!).verdict).toBe('ok');
+  });
+});
+
+describe('stepping', () => {
+  const code = [
+    "import { scenario, mutex_lock, mutex_unlock } from '@interleave/engine';", // 1
+    "export default scenario('x', (k) => {", // 2
+    "  const a = k.mutex('A');", // 3
+    "  k.thread('T1', function* () {", // 4
+    '    yield* mutex_lock(a);', // 5
+    '    yield* mutex_unlock(a);', // 6
+    "    throw new RangeError('no');", // 7
+    '  });', // 8
+    '});', // 9
+  ].join('\n');
+
+  it('each step carries the line of the reader\'s code it was called from, and a throw its line', () => {
+    const r = evaluate(code, api);
+    if (!r.ok) throw new Error(r.fault.message);
+    const s = tracked(() => new Session(scenarioCase(r.scenarios), 'default', {}));
+    tracked(() => s.step('T1'));
+    expect(s.frame.step?.line).toBe(5);
+    tracked(() => s.step('T1'));
+    expect(s.frame.step?.line).toBe(6);
+    expect(s.frame.outcome?.verdict).toBe('violation');
+    expect(takeThrow()).toEqual({ line: 7, column: expect.any(Number), message: 'T1 threw RangeError: no' });
+  });
+});
+
+describe('permalink', () => {
+  it('round-trips code, export and schedule', async () => {
+    const link = { code: templates[5]!.code, exportName: 'fixed', steps: 'a2ba' };
+    const hash = await encodeLink(link);
+    expect(hash).toMatch(/^#play=1&code=[\w-]+&export=fixed&steps=a2ba$/);
+    expect(hash.length).toBeLessThan(link.code.length);
+    expect(await decodeLink(hash)).toEqual({ ok: true, link });
+  });
+
+  it('refuses another version, garbage, and code that inflates past its bound', async () => {
+    expect(await decodeLink('#play=2&code=abc')).toMatchObject({ ok: false, reason: expect.stringMatching(/version 2/) });
+    expect(await decodeLink('#play=1&code=not-deflate')).toMatchObject({ ok: false, reason: expect.stringMatching(/could not be read/) });
+    expect(await decodeLink('#play=1&code=abc&steps=a%3Cb')).toMatchObject({ ok: false, reason: expect.stringMatching(/schedule/) });
+    const bomb = await encodeLink({ code: ' '.repeat(MAX_CODE + 1) });
+    expect(bomb.length).toBeLessThan(400);
+    expect(await decodeLink(bomb)).toMatchObject({ ok: false, reason: expect.stringMatching(/longer than 64 KB/) });
+  });
+});
