@@ -12,7 +12,7 @@ import { page, text } from './support/html.ts';
 
 beforeAll(requireDist);
 
-const FIXED = ['/', '/404.html', '/search/', '/primers/', '/engine/'];
+const FIXED = ['/', '/404.html', '/search/', '/primers/', '/engine/', '/playground/'];
 
 function expectedPages(): string[] {
   return [...FIXED, ...sources().map((s) => s.path)].sort();
@@ -65,7 +65,7 @@ describe('pages', () => {
       const root = page(path);
       const scripts = root.querySelectorAll('script');
       const widgets = root.querySelectorAll('interleave-widget').length;
-      if (path === '/search/' || widgets > 0) {
+      if (path === '/search/' || path === '/playground/' || widgets > 0) {
         // One external module from this site, never an inline script (the CSP allows none).
         expect(scripts.map((s) => [s.getAttribute('type'), s.getAttribute('src')?.replace(/\.[\w-]+\.js$/, '.js'), s.text.trim()])).toEqual([['module', expect.stringMatching(/^\/_astro\/[\w.-]+\.js$/), '']]);
         // A widget page's script is the widget's boot script, which defines the element.

@@ -25,7 +25,7 @@ function $<T extends HTMLElement>(sel: string): T {
 }
 
 async function main(root: HTMLElement): Promise<void> {
-  const data = JSON.parse($('#pg-data').textContent ?? '{}') as PageData;
+  const data = JSON.parse(root.dataset.config ?? '{}') as PageData;
   const select = $<HTMLSelectElement>('#pg-template');
   const exportSelect = $<HTMLSelectElement>('#pg-export');
   const explore = $<HTMLButtonElement>('#pg-explore');
