@@ -24,6 +24,9 @@ export interface Template {
   expected: 'ok' | 'deadlock' | 'violation' | 'leak';
 }
 
+/** Types stripped (each line kept), and the runs of blanks they leave before `)` or `,` closed up. */
+const stripTypes = (ts: string) => stripTypeScriptTypes(ts).replace(/(\w) {2,}(?=[),])/g, '$1');
+
 const policy = (p: string) => recursiveRead.replace(/^const policy = 'fifo';.*$/m, `const policy = '${p}';`);
 
 export const templates: readonly Template[] = [
@@ -32,7 +35,7 @@ export const templates: readonly Template[] = [
   { id: 'userfaultfd', label: 'userfaultfd: a fault waits for user space', group: 'The five cases, in miniature', code: userfaultfd, expected: 'deadlock' },
   { id: 'intel-svm', label: 'intel-svm: mm_users until ->release', group: 'The five cases, in miniature', code: intelSvm, expected: 'leak' },
   { id: 'vfio-pci', label: 'vfio-pci: a BAR read while disabled', group: 'The five cases, in miniature', code: vfioPci, expected: 'violation' },
-  { id: 'fault-lock', label: 'The guide: a ->fault that takes a driver lock', group: 'Patterns', code: stripTypeScriptTypes(faultLock), expected: 'deadlock' },
+  { id: 'fault-lock', label: 'The guide: a ->fault that takes a driver lock', group: 'Patterns', code: stripTypes(faultLock), expected: 'deadlock' },
   { id: 'abba', label: 'AB-BA', group: 'Patterns', code: abba, expected: 'deadlock' },
   { id: 'lost-wakeup', label: 'A lost wake-up', group: 'Patterns', code: lostWakeup, expected: 'deadlock' },
   { id: 'recursive-read-fifo', label: 'Recursive read, fifo (Linux)', group: 'Recursive read under each rwsem policy', code: recursiveRead, expected: 'deadlock' },

@@ -1,11 +1,12 @@
 /**
  * The playground's workbench: a compact view of the engine's data for the reader's scenario (the
  * case widget's views need a Session in the page, and here the reader's code runs only in the
- * sandbox). Threads with their state, line, why they wait and a Step button; the objects; the
+ * sandbox). Threads with their state, line, why they wait and a Step button; the wait-for graph; the objects; the
  * history, each step a button that shows the state after it; the search's verdict and lockdep's
  * report. Everything is text from the sandbox, so it is only ever set with textContent.
  */
 import type { ExploreResult, View } from './protocol.ts';
+import { waitGraph } from './wait-graph.ts';
 
 export interface ViewActions {
   step(thread: string): void;
@@ -83,6 +84,7 @@ function render(root: HTMLElement, v: View, actions: ViewActions): void {
     el('h3', {}, v.title),
     outcome,
     el('section', { 'aria-label': 'Threads' }, threads),
+    waitGraph(f),
     el('div', { class: 'pg-row' }, undo, reset, el('span', { class: 'pg-schedule' }, `schedule: ${v.schedule || '(none)'}`)),
     el('details', { class: 'pg-fold', open: '' }, el('summary', {}, `History (${v.cursor} of ${v.history.length} steps shown)`), history),
     el('details', { class: 'pg-fold' }, el('summary', {}, `Objects (${f.objects.length})`), objects),
