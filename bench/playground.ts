@@ -52,6 +52,36 @@ try {
     for (let i = 0; i < 5; i++) warm.push(await once());
     times.push({ id, cold, warm: median(warm) });
   }
+  // A scenario whose thread never yields: how long until the sandbox stops it, and how long the
+  // page's own thread was ever kept from running meanwhile (the longest gap between 10 ms timers).
+  await page.click('#pg-editor .cm-content');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.insertText("import { scenario, atomic_inc } from '@interleave/engine';\nexport default scenario('spin', (k) => {\n  const n = k.atomic('n', 0);\n  k.thread('T', function* () {\n    yield* atomic_inc(n);\n    for (;;) {}\n  });\n});");
+  const loop = await page.evaluate(async () => {
+    let last = performance.now();
+    let gap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      gap = Math.max(gap, now - last);
+      last = now;
+    }, 10);
+    const started = performance.now();
+    (document.querySelector('#pg-explore') as HTMLButtonElement).click();
+    await new Promise<void>((ok) => {
+      const check = () => (document.querySelector('#playground')?.getAttribute('data-busy') === 'false' ? ok() : requestAnimationFrame(check));
+      requestAnimationFrame(check);
+    });
+    clearInterval(timer);
+    return { stoppedAfter: performance.now() - started, gap, status: document.querySelector('#pg-status')?.textContent ?? '' };
+  });
+  // Whether Chromium runs the sandboxed frame in a process of its own: an out-of-process frame is a
+  // target of its own for the DevTools protocol.
+  const cdp = await context.newCDPSession(page);
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { type: string; url: string }[] };
+  const ownProcess = targetInfos.some((t) => t.type === 'iframe' && t.url.endsWith('/playground/sandbox.html'));
+  console.log(`A thread that never yields: stopped ${loop.stoppedAfter.toFixed(0)} ms after Explore ("${loop.status.slice(0, 60)}…"); the page's longest gap between 10 ms timers meanwhile: ${loop.gap.toFixed(0)} ms. The sandbox frame runs in a process of its own: ${ownProcess ? 'yes' : 'no'} (${(await browser.version())}).\n`);
+  if (!/^Stopped/.test(loop.status) || loop.gap > 200) failed = true;
+
   // The runner is imported by the sandbox's blob worker (importScripts), which Playwright may not
   // report: add the file the page names for it.
   const pageScript = [...scripts].find((s) => s.includes('index.astro'));
