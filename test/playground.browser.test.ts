@@ -83,7 +83,7 @@ describe('the playground', () => {
     });
   }, 120_000);
 
-  it('shows a syntax error and a throwing thread at their lines', async () => {
+  it('shows a syntax error, a bad scenario and a throwing thread at their lines', async () => {
     await playground(async (page) => {
       await setCode(page, "import { scenario } from '@interleave/engine';\n\nconst a = ;\nexport default scenario('x', () => {});");
       expect(await exploreNow(page)).toMatch(/^Error at line 3: SyntaxError/);
@@ -100,6 +100,10 @@ describe('the playground', () => {
         '  });',
         '});',
       ].join('\n');
+      await setCode(page, "import { scenario } from '@interleave/engine';\nexport default scenario('bad', (k) => {\n  k.mutex('A');\n  k.thread('T1', () => {});\n});");
+      expect(await exploreNow(page)).toMatch(/^Error at line 4: Error: scenario 'bad': k\.thread\('T1'\): the body must be a generator function/);
+      expect(await errorLines(page)).toEqual([4]);
+
       await setCode(page, throwing);
       expect(await errorLines(page)).toEqual([]);
       expect(await exploreNow(page)).toMatch(/^Error at line 6: T1 threw TypeError/);
@@ -201,6 +205,22 @@ describe('the playground', () => {
       await new Promise((ok) => other.close(ok));
     }
   }, 60_000);
+
+  it("shows a search's progress and cancels it, keeping the page working", async () => {
+    await playground(async (page) => {
+      // Seven threads that each read and write one counter three times: millions of interleavings.
+      const threads = Array.from({ length: 7 }, (_, i) => `  k.thread('T${i + 1}', function* () { for (let j = 0; j < 3; j++) yield* atomic_set(n, (yield* atomic_read(n)) + 1); });`);
+      await setCode(page, ["import { scenario, atomic_read, atomic_set } from '@interleave/engine';", "export default scenario('big', (k) => {", "  const n = k.atomic('n', 0);", ...threads, '});'].join('\n'));
+      await page.click('#pg-explore');
+      await page.waitForFunction(() => /Exploring… [1-9][\d,]* executions/.test(document.querySelector('#pg-status')?.textContent ?? ''));
+      expect(await page.isVisible('#pg-cancel')).toBe(true);
+      await page.click('#pg-cancel');
+      await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false');
+      expect(await page.textContent('#pg-status')).toBe('Cancelled.');
+      await page.selectOption('#pg-template', 'abba');
+      expect(await exploreNow(page)).toMatch(/^deadlock/);
+    });
+  });
 
   it('can be used with the keyboard alone', async () => {
     await playground(async (page) => {

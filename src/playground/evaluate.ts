@@ -27,10 +27,15 @@ const headerLines: number = (() => {
   return 0;
 })();
 
-/** Where in the reader's code an error was thrown: the first frame of scenario.js in its stack. */
+/**
+ * Where in the reader's code an error was thrown: the first frame of scenario.js in its stack, or
+ * in its cause's (the engine wraps an error of a scenario's build with the scenario's name).
+ */
 export function placeOf(error: unknown): Place | null {
-  const stack = error instanceof Error ? String(error.stack) : '';
-  const m = new RegExp(`${SOURCE_NAME}:(\\d+):(\\d+)`).exec(stack);
+  if (!(error instanceof Error)) return null;
+  const inner = placeOf(error.cause);
+  if (inner) return inner;
+  const m = new RegExp(`${SOURCE_NAME}:(\\d+):(\\d+)`).exec(String(error.stack));
   if (!m) return null;
   return { line: Math.max(1, Number(m[1]) - headerLines), column: Number(m[2]) };
 }

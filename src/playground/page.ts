@@ -154,7 +154,7 @@ async function main(root: HTMLElement): Promise<void> {
         say(`Exploring… ${n.toLocaleString('en')} executions, ${Math.round(performance.now() - started)} ms`);
       });
       if (!r || r.type !== 'explored') return;
-      if (!r.view.fault) say(`${r.result.verdict}: ${r.result.executions.toLocaleString('en')} executions explored${r.result.schedule ? `; the shortest failure (${r.result.steps} steps) is shown, step by step` : ''}.`);
+      if (!r.view.fault) say(`${r.result.verdict}: ${r.result.executions.toLocaleString('en')} execution${r.result.executions === 1 ? '' : 's'} explored${r.result.schedule ? `; the shortest failure (${r.result.steps} steps) is shown, step by step` : ''}.`);
       if (pendingSteps !== undefined) {
         const steps = pendingSteps;
         pendingSteps = undefined;
