@@ -230,10 +230,12 @@ describe('the playground', () => {
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false' && document.querySelector('#pg-result')?.childElementCount);
       expect(await page.textContent('#pg-status')).toMatch(/^deadlock/);
+      expect(await focused(), 'the focus comes back to Explore').toBe('pg-explore');
       // Back to the start of the history with the keyboard, then step a thread with its number key.
       await page.locator('.pg-history button').first().focus();
       await page.keyboard.press('Enter');
       await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent === 'Start');
+      expect(await focused(), 'the focus stays on the control used').toBe('Start');
       await page.keyboard.press('1');
       await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent?.startsWith('1. driver'));
       // The editor takes the focus, and Tab leaves it (no keyboard trap).

@@ -54,12 +54,14 @@ async function main(root: HTMLElement): Promise<void> {
 
   const host = createHost(root, data.sandbox, runnerUrl);
 
-  const setBusy = (b: boolean) => {
+  /** While a request is in flight; a search can be cancelled, and the focus moves to Cancel and back. */
+  const setBusy = (b: boolean, search = false) => {
     busy = b;
     root.dataset.busy = String(b);
     explore.disabled = b;
-    cancel.hidden = !b;
-    if (b) cancel.focus();
+    if (search || !b) cancel.hidden = !b;
+    if (search && b) cancel.focus();
+    if (!b && (document.activeElement === cancel || document.activeElement === document.body)) explore.focus();
   };
 
   const showFault = (fault: ScenarioFault) => {
@@ -119,8 +121,8 @@ async function main(root: HTMLElement): Promise<void> {
 
   const act = async (req: Request) => {
     if (busy) return;
-    if (root.dataset.stale) {
-      say('The code has changed since it ran: press Explore to run it again.');
+    if (root.dataset.stale || loadedCode === null) {
+      say(loadedCode === null ? 'Nothing is running: press Explore to run the code again.' : 'The code has changed since it ran: press Explore to run it again.');
       return;
     }
     setBusy(true);
@@ -135,7 +137,7 @@ async function main(root: HTMLElement): Promise<void> {
   const run = async () => {
     if (busy) return;
     performance.mark('pg-explore-click');
-    setBusy(true);
+    setBusy(true, true);
     result.replaceChildren();
     editor.showFault(null);
     try {
