@@ -60,7 +60,6 @@ export interface ExploreResult {
   executions: number;
   ms: number;
   lockdep: { title: string; text: string }[];
-  fault?: ScenarioFault;
 }
 
 export type Reply =

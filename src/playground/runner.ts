@@ -59,9 +59,7 @@ function handle(id: number, req: Request): void {
       const misfit = tracked(() => s.load(s.decode(r.counterexample!.schedule)));
       if (misfit) result.message += ` (its replay stopped at step ${misfit.index + 1}: ${misfit.reason})`;
     }
-    const v = view(s);
-    if (v.fault) result.fault = v.fault;
-    return post(id, { type: 'explored', result, view: v });
+    return post(id, { type: 'explored', result, view: view(s) });
   }
   tracked(() => {
     if (req.type === 'step') s.step(req.thread);

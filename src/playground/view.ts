@@ -65,7 +65,7 @@ function render(root: HTMLElement, v: View, actions: ViewActions): void {
   start.addEventListener('click', () => actions.seek(0));
   history.append(el('li', {}, start));
   v.history.forEach((s, i) => {
-    const b = el('button', { type: 'button', 'aria-current': String(v.cursor === i + 1), 'data-key': `seek:${i + 1}` }, `${i + 1}. ${s.thread}: ${s.op}${s.target ? ` ${s.target}` : ''}${s.blocked ? ' (blocks)' : ''}${s.line ? ` · line ${s.line}` : ''}`);
+    const b = el('button', { type: 'button', 'aria-current': String(v.cursor === i + 1), 'data-key': `seek:${i + 1}` }, `${i + 1}. ${s.thread}: ${s.op}${s.target ? ` ${s.target}` : ''}${s.blocked ? ' (blocks)' : ''}${s.line ? ` · line ${s.line}` : ''}${s.note ? ` · ${s.note}` : ''}`);
     if (i + 1 > v.cursor) b.classList.add('pg-future');
     b.addEventListener('click', () => actions.seek(i + 1));
     history.append(el('li', {}, b));
