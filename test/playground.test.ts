@@ -3,7 +3,11 @@
  * evaluation with errors at their lines, every template's verdict, the line each thread is at while
  * stepping, and the permalink (round trip, refusals). The page itself: playground.browser.test.ts.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { contentSecurityPolicy } from '../src/lib/csp.ts';
+import { readPage, requireDist, ROOT } from './support/dist.ts';
 import * as engine from '@interleave/engine';
 import { explore } from '@interleave/engine';
 import { compile } from '../src/playground/compile.ts';
@@ -110,5 +114,19 @@ describe('permalink', () => {
     const bomb = await encodeLink({ code: ' '.repeat(MAX_CODE + 1) });
     expect(bomb.length).toBeLessThan(400);
     expect(await decodeLink(bomb)).toMatchObject({ ok: false, reason: expect.stringMatching(/longer than 64 KB/) });
+  });
+});
+
+describe('the policies', () => {
+  const meta = (html: string) => /<meta http-equiv="content-security-policy" content="([^"]+)"/i.exec(html)?.[1];
+
+  it("confines 'unsafe-eval' to the sandbox frame, which may connect nowhere", () => {
+    const sandbox = readFileSync(join(ROOT, 'public', 'playground', 'sandbox.html'), 'utf8');
+    expect(meta(sandbox)).toBe("default-src 'none'; script-src 'self' 'unsafe-eval'; worker-src blob:; connect-src 'none'; base-uri 'none'; form-action 'none'");
+    expect(sandbox).not.toMatch(/<script(?![^>]*\bsrc=)/);
+    // Every page of the site, the playground's included, keeps its scripts to the site's own files.
+    expect(contentSecurityPolicy().split('; ')).toContain("script-src 'self'");
+    requireDist();
+    expect(meta(readPage('/playground/'))).toBe(contentSecurityPolicy());
   });
 });
