@@ -193,8 +193,7 @@ try {
         const m = median(warm.map((r) => r.wallMs));
         searches.push(`| ${id} | ${v.label} | ${cold.verdict} | ${cold.executions.toLocaleString('en')} | ${ms(cold.wallMs)} | ${ms(m)} |`);
         if (cold.verdict !== v.expected) missed.push(`${id} ${v.id}: the search says ${cold.verdict}, the case expects ${v.expected}`);
-        // The budget is for the default variant, as the widget runs it.
-        if (v.id === c.variants[0]!.id && m > BUDGET.searchMs) missed.push(`${id} ${v.id}: search ${ms(m)} (budget ${BUDGET.searchMs} ms)`);
+        if (Math.max(cold.wallMs, m) > BUDGET.searchMs) missed.push(`${id} ${v.id}: search ${ms(Math.max(cold.wallMs, m))} (budget ${BUDGET.searchMs} ms)`);
       } finally {
         await done();
       }
@@ -215,4 +214,4 @@ console.log();
 if (missed.length) {
   console.log(`Budgets missed:\n- ${missed.join('\n- ')}`);
   process.exitCode = 1;
-} else console.log(`Every budget met: JavaScript under ${BUDGET.jsKb} KB gzipped, first step under ${BUDGET.firstMs} ms, every default variant's search under ${BUDGET.searchMs / 1000} s, every widget at most ${BUDGET.heightPx} px tall at 1280 px.`);
+} else console.log(`Every budget met: JavaScript under ${BUDGET.jsKb} KB gzipped, first step under ${BUDGET.firstMs} ms, every search under ${BUDGET.searchMs / 1000} s, every widget at most ${BUDGET.heightPx} px tall at 1280 px.`);

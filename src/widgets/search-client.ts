@@ -8,6 +8,8 @@ import type { SearchMessage, SearchRequest, SearchResult, WarmRequest } from './
 
 /** Idle workers, by case id: warmed up, or done with a search of that case. */
 const idle = new Map<string, Worker>();
+/** Cases with a search running (no worker is warmed for them meanwhile: the running one is kept). */
+const busy = new Set<string>();
 
 async function newWorker(caseId: string): Promise<Worker> {
   const { workerUrl } = await import('./search-worker.ts');
@@ -16,9 +18,9 @@ async function newWorker(caseId: string): Promise<Worker> {
 
 /** Starts a worker for `caseId` and has it load the case, unless one is idle already. */
 export async function warm(caseId: string): Promise<void> {
-  if (idle.has(caseId)) return;
+  if (idle.has(caseId) || busy.has(caseId)) return;
   const w = await newWorker(caseId);
-  if (idle.has(caseId)) return w.terminate();
+  if (idle.has(caseId) || busy.has(caseId)) return w.terminate();
   idle.set(caseId, w);
   w.postMessage({ warm: caseId } satisfies WarmRequest);
 }
@@ -35,6 +37,7 @@ export class Cancelled extends Error {
 }
 
 export async function startSearch(req: SearchRequest, onProgress: (executions: number, ms: number) => void): Promise<SearchHandle> {
+  busy.add(req.caseId);
   const worker = idle.get(req.caseId) ?? (await newWorker(req.caseId));
   idle.delete(req.caseId);
   let ok: (r: SearchResult) => void = () => {};
@@ -48,6 +51,7 @@ export async function startSearch(req: SearchRequest, onProgress: (executions: n
   const finish = (keep = false) => {
     if (done) return false;
     done = true;
+    busy.delete(req.caseId);
     worker.removeEventListener('message', onMessage);
     worker.removeEventListener('error', onError);
     if (keep && !idle.has(req.caseId)) idle.set(req.caseId, worker);
