@@ -50,7 +50,7 @@ describe('the cxl widget as a workbench', () => {
       expect((await state(w)).schedule).toMatch(/^ab\d*$/);
       // The focus object draws its wait queue head to tail, with the waiter's mode.
       const focus = w.locator('.iw-focus [data-object="mm.mmap_sem"]');
-      expect(await focus.locator('.iw-waiter').allTextContents()).toEqual(['head T2write']);
+      expect(await focus.locator('.iw-waiter').allTextContents()).toEqual(['head T2 write']);
       expect(await focus.locator('.iw-waiter.is-write').count()).toBe(1);
       // A thread that cannot run says why instead.
       await page.keyboard.press('Enter');

@@ -118,11 +118,7 @@ class Widget implements WidgetApi {
 
   private step(thread: string): void {
     this.stopReplay();
-    const why = this.session.whyNot(thread);
-    if (why !== null) {
-      this.announcer.say(`${thread} cannot take a step: ${why}.`);
-      return;
-    }
+    if (this.cannotStep(thread)) return;
     const s = this.session.step(thread);
     this.byHand = true;
     this.render();
@@ -130,20 +126,26 @@ class Widget implements WidgetApi {
     this.savePermalink();
   }
 
+  /** Says why `thread` cannot take a step, if it cannot. */
+  private cannotStep(thread: string): boolean {
+    const why = this.session.whyNot(thread);
+    if (why !== null) this.announcer.say(`${thread} cannot take a step: ${why}.`);
+    return why !== null;
+  }
+
   /** Steps one thread until it blocks, finishes or cannot go on. */
   private runThread(thread: string): void {
     this.stopReplay();
-    const why = this.session.whyNot(thread);
-    if (why !== null) {
-      this.announcer.say(`${thread} cannot take a step: ${why}.`);
-      return;
-    }
+    if (this.cannotStep(thread)) return;
     const steps = this.session.runThread(thread);
     this.byHand = true;
     this.render();
     const last = steps.at(-1)!;
-    const t = this.session.frame.threads.find((x) => x.name === thread);
-    const end = last.blocked ? ` and blocks in ${opText(last)}${last.note ? `: ${noteText(last.note)}` : ''}` : t?.status === 'done' ? ' and finishes' : this.session.frame.outcome ? '' : `, then cannot go on: ${this.session.whyNot(thread)}`;
+    const why = this.session.whyNot(thread);
+    let end = '';
+    if (last.blocked) end = ` and blocks in ${opText(last)}${last.note ? `: ${noteText(last.note)}` : ''}`;
+    else if (this.session.frame.threads.find((x) => x.name === thread)?.status === 'done') end = ' and finishes';
+    else if (why !== null && !this.session.frame.outcome) end = `, then cannot go on: ${why}`;
     this.announcer.say(`${thread} takes ${plural(steps.length, 'step')} (to step ${this.session.cursor})${end}.${this.endSentence()}`);
     this.savePermalink();
   }

@@ -38,7 +38,15 @@ function lane(q: Waiter[]): HTMLElement | string {
   return h(
     'ol',
     { class: 'iw-lane', attrs: { 'aria-label': 'Wait queue, head first' } },
-    ...q.map((w, i) => h('li', { class: `iw-waiter is-${w.mode === 'read' ? 'read' : 'write'}` }, i === 0 ? h('span', { class: 'iw-lane-end', text: 'head ' }) : null, h('span', { class: 'iw-waiter-thread', text: w.thread }), h('span', { class: 'iw-waiter-mode', text: w.mode ?? '?' }), i === q.length - 1 && q.length > 1 ? h('span', { class: 'iw-lane-end', text: ' tail' }) : null)),
+    ...q.map((w, i) =>
+      h(
+        'li',
+        { class: `iw-waiter is-${w.mode === 'read' ? 'read' : 'write'}` },
+        i === 0 ? h('span', { class: 'iw-lane-end', text: 'head ' }) : null,
+        h('span', { class: 'iw-waiter-chip' }, h('span', { class: 'iw-waiter-thread', text: w.thread }), ' ', h('span', { class: 'iw-waiter-mode', text: w.mode ?? '?' })),
+        i === q.length - 1 && q.length > 1 ? h('span', { class: 'iw-lane-end', text: ' tail' }) : null,
+      ),
+    ),
   );
 }
 
@@ -46,7 +54,7 @@ function count(label: string, value: unknown): HTMLElement {
   return h('div', { class: 'iw-count' }, h('span', { class: 'iw-count-value', text: String(value) }), h('span', { class: 'iw-count-label', text: label }));
 }
 
-export function body(o: ObjectState): HTMLElement[] {
+function body(o: ObjectState): HTMLElement[] {
   switch (o.kind) {
     case 'rwsem': {
       const readers = names(o.readers);
@@ -122,7 +130,7 @@ export function card(o: ObjectState, changed: boolean, content: HTMLElement[] = 
   );
 }
 
-/** The group of an object's kind; a lock or count of another object goes with that object (mm.mmap_sem with the mm). */
+/** The groups named by kind. */
 const GROUPS: [string, RegExp][] = [
   ['VMAs', /^vm_area_struct$/],
   ['mm', /^(mm_struct|page_table|mm_flags|mmu_notifier.*)$/],
@@ -131,7 +139,8 @@ const GROUPS: [string, RegExp][] = [
 ];
 const ORDER = ['mm', 'VMAs', 'files', 'tasks', 'locks', 'counts', 'device and the rest'];
 
-export function groupOf(o: ObjectState, byName: Map<string, ObjectState>): string {
+/** The group of an object's kind; a lock or count of another object goes with that object (mm.mmap_sem with the mm). */
+function groupOf(o: ObjectState, byName: Map<string, ObjectState>): string {
   for (const [group, kinds] of GROUPS) if (kinds.test(o.kind)) return group;
   const parent = o.name.includes('.') ? byName.get(o.name.slice(0, o.name.lastIndexOf('.'))) : undefined;
   if (parent) return groupOf(parent, byName);
