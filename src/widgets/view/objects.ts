@@ -1,7 +1,7 @@
 /**
  * The state of the objects, from the engine's snapshots. The objects the scenario's story is about
  * (`Scenario.focus`) stand first, beside the threads (see focus.ts); every other object is in a
- * folded group of its kind (mm, VMAs, files, tasks, locks, counts, devices and more). rwsems,
+ * folded group of its kind (mm, VMAs, files, tasks, locks, counts, other). rwsems,
  * mutexes, spinlocks, wait queues, counters and mm structs have their own layout; any other kind is
  * shown from its summary and its fields, so a new device model needs no change here.
  */
@@ -137,7 +137,7 @@ const GROUPS: [string, RegExp][] = [
   ['files', /^(file|files_struct|userfaultfd_ctx|svm_ctx|delayed_fput_list)$/],
   ['tasks', /^(task_struct|process|user_view|oom_reaper_list)$/],
 ];
-const ORDER = ['mm', 'VMAs', 'files', 'tasks', 'locks', 'counts', 'devices and more'];
+const ORDER = ['mm', 'VMAs', 'files', 'tasks', 'locks', 'counts', 'other'];
 
 /** The group of an object's kind; a lock or count of another object goes with that object (mm.mmap_sem with the mm). */
 function groupOf(o: ObjectState, byName: Map<string, ObjectState>): string {
@@ -146,7 +146,7 @@ function groupOf(o: ObjectState, byName: Map<string, ObjectState>): string {
   if (parent) return groupOf(parent, byName);
   if (LOCKS.includes(o.kind) || ['completion', 'semaphore'].includes(o.kind)) return 'locks';
   if (COUNTS.includes(o.kind)) return 'counts';
-  return 'devices and more';
+  return 'other';
 }
 
 export class ObjectsView {
