@@ -33,7 +33,7 @@ export interface ThreadActions {
 const STATUS: Record<ThreadState['status'], string> = { ready: 'can run', waiting: 'waiting', done: 'finished', crashed: 'stopped by a violation' };
 
 /** "T1 · cxl driver", from the engine's role of the thread. */
-export function threadTitle(t: { name: string; role?: string } | undefined, name: string): string {
+function threadTitle(t: { name: string; role?: string } | undefined, name: string): string {
   return t?.role ? `${name} · ${t.role}` : name;
 }
 
