@@ -58,9 +58,14 @@ try {
       const f = await facts(w);
       if (f.variant !== f.failing) await w.locator(`.iw-variants input[value="${f.failing}"]`).check();
       await shot(w, '1-initial');
-      for (const t of f.answer.slice(0, -1)) await w.locator(`button.iw-step[data-thread="${t}"]`).click();
+      // Below 700 px the threads are tabs: a step's tab first.
+      const step = async (t: string) => {
+        if (await w.locator('.iw-tabs:not([hidden])').count()) await w.locator(`.iw-tab[data-thread="${t}"]`).click();
+        await w.locator(`button.iw-step[data-thread="${t}"]`).click();
+      };
+      for (const t of f.answer.slice(0, -1)) await step(t);
       await shot(w, '2-mid-schedule');
-      await w.locator(`button.iw-step[data-thread="${f.answer[f.answer.length - 1]}"]`).click();
+      await step(f.answer[f.answer.length - 1]!);
       await w.locator('.iw-challenge').getByRole('button', { name: 'Show a hint' }).click();
       await w.getByRole('button', { name: 'Show the answer' }).click();
       await shot(w, '3-failure');

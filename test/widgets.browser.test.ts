@@ -79,11 +79,12 @@ describe.each(widgetPages())('the $caseId widget on $path', ({ path, caseId }: W
 
   it('finds the failure in a worker, then replays it step by step to the same verdict', async () => {
     await session(async (page) => {
+      // One worker: started once the widget is idle, given the case, and used by the search.
+      const workers: string[] = [];
+      page.on('worker', (wk) => workers.push(new URL(wk.url()).pathname));
       const w = await openWidget(page, url(), caseId);
       const f = await facts(w);
       if (f.initialVariant !== f.failing) await w.locator(`.iw-variants input[value="${f.failing}"]`).check();
-      const workers: string[] = [];
-      page.on('worker', (wk) => workers.push(new URL(wk.url()).pathname));
       const shownAtOnce = await w.evaluate((el) => {
         el.querySelector<HTMLButtonElement>('.iw-search .iw-primary')!.click();
         return !el.querySelector<HTMLElement>('.iw-search-progress')!.hidden;

@@ -7,6 +7,11 @@ export interface ScenarioOptions {
   /** The listing whose lines steps carry: C text with `//@label` markers, or a parsed listing. */
   listing?: string | Listing;
   description?: string;
+  /**
+   * The objects the scenario's story is about (the locks and counts that decide the outcome), by
+   * name, most important first. A viewer shows them first; every name must be an object of the world.
+   */
+  focus?: readonly string[];
 }
 
 /** A replayable program: `build(k)` makes a fresh world for every execution. */
@@ -15,6 +20,8 @@ export interface Scenario extends Instantiable {
   readonly build: (k: Kernel) => void;
   readonly listing: Listing | undefined;
   readonly description: string | undefined;
+  /** The objects the story is about (`ScenarioOptions.focus`), most important first; empty when not named. */
+  readonly focus: readonly string[];
   /** Thread names, in creation order (schedule letters follow this order). */
   readonly threads: readonly string[];
   instantiate(): Kernel;
@@ -35,13 +42,19 @@ export function scenario(name: string, build: (k: Kernel) => void, options: Scen
     return k;
   };
   let threads: string[];
+  let objects: Set<string>;
   try {
-    threads = instantiate().threads.map((t) => t.name);
+    const k = instantiate();
+    threads = k.threads.map((t) => t.name);
+    objects = new Set(k.objects.filter((o) => !o.internal).map((o) => o.name));
   } catch (e) {
     throw new Error(`scenario '${name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
+  const focus = Object.freeze([...(options.focus ?? [])]);
+  const unknown = focus.filter((f) => !objects.has(f));
+  if (unknown.length) throw new Error(`scenario '${name}': focus names no object of the world: ${unknown.map((f) => `'${f}'`).join(', ')}`);
   if (threads.length > MAX_THREADS) throw new Error(`scenario '${name}': ${threads.length} threads; at most ${MAX_THREADS} are supported`);
-  return Object.freeze({ name, build, listing: l, description: options.description, threads, instantiate });
+  return Object.freeze({ name, build, listing: l, description: options.description, focus, threads, instantiate });
 }
 
 export function isScenario(x: unknown): x is Scenario {

@@ -94,3 +94,50 @@ describe('options out of range', () => {
     expect(explore(s, { maxExecutions: Infinity, timeBudgetMs: 1500.5, preemptionBound: 0 }).verdict).toBe('ok');
   });
 });
+
+describe('a scenario names the objects its story is about, and each thread its role', () => {
+  const focused = scenario('focused', (k) => {
+    const a = k.mutex('a');
+    k.mutex('b');
+    k.thread('T1', function* () {
+      yield* mutex_lock(a);
+      yield* mutex_unlock(a);
+    }, { role: 'the locker' });
+    k.thread('T2', noop);
+  }, { focus: ['b', 'a'] });
+
+  it('keeps the focus in the order given, and the roles in the snapshot', () => {
+    expect(focused.focus).toEqual(['b', 'a']);
+    expect(Object.isFrozen(focused.focus)).toBe(true);
+    const snap = simulate(focused).snapshot();
+    expect(snap.threads.map((t) => t.role)).toEqual(['the locker', undefined]);
+  });
+
+  it('has an empty focus when it names none', () => {
+    expect(scenario('plain', (k) => k.thread('T', noop)).focus).toEqual([]);
+  });
+
+  it('refuses a focus that names no object of the world', () => {
+    expect(() => scenario('typo', (k) => {
+      k.mutex('a');
+      k.thread('T', noop);
+    }, { focus: ['a', 'mmap_sem', 'T'] })).toThrow("scenario 'typo': focus names no object of the world: 'mmap_sem', 'T'");
+  });
+});
+
+describe('every case names its focus objects and its threads\' roles', async () => {
+  const { cases } = await import('../src/cases/index.ts');
+  for (const c of Object.values(cases)) {
+    it(c.id, () => {
+      // Every variant, alone and with each named value of each parameter (a focus that names no object throws).
+      const choices = c.params.flatMap((p) => (p.values ?? []).map((value) => ({ [p.name]: value })));
+      for (const v of c.variants) {
+        for (const more of [{}, ...choices]) {
+          const s = c.build({ variant: v.id, ...more });
+          expect(s.focus.length, `${c.id} ${v.id}`).toBeGreaterThan(0);
+          expect(simulate(s).snapshot().threads.every((t) => typeof t.role === 'string' && t.role.length > 0), `${c.id} ${v.id} ${JSON.stringify(more)}`).toBe(true);
+        }
+      }
+    });
+  }
+});

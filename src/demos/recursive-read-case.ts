@@ -89,7 +89,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
           yield* at('call', faultInPage(sem));
           if (twice) yield* at('U1', up_read(sem));
         },
-        { code: ['handle_fault', 'fault_in_page'] },
+        { code: ['handle_fault', 'fault_in_page'], role: 'a fault' },
       );
       k.thread(
         'T2',
@@ -97,10 +97,10 @@ function build(given: Record<string, string | number> = {}): Scenario {
           yield* at('W', down_write(sem));
           yield* at('UW', up_write(sem));
         },
-        { code: ['sys_brk'] },
+        { code: ['sys_brk'], role: 'brk()' },
       );
     },
-    { listing: twice ? buggy : fixed, description: variants.find((v) => v.id === variant)!.description },
+    { listing: twice ? buggy : fixed, focus: ['mmap_sem'], description: variants.find((v) => v.id === variant)!.description },
   );
 }
 

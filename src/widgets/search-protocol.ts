@@ -12,6 +12,11 @@ export interface SearchRequest {
   timeBudgetMs: number;
 }
 
+/** Loads a case in a worker ahead of its search, so "Find a failure" does not wait for it. */
+export interface WarmRequest {
+  warm: string;
+}
+
 export interface SearchResult {
   verdict: Verdict;
   message: string;

@@ -2,18 +2,18 @@
  * The search, off the page's thread. This module is a chunk of the site's own bundle: the widget
  * imports it to learn its URL and starts it as a module Web Worker, so the worker shares the engine
  * and the case chunks the page has already loaded instead of bringing its own copy. In the page it
- * only exports its URL; in a worker it runs `explore` for each request and posts progress (about
- * every 100 ms) and the report.
+ * only exports its URL; in a worker it loads a case when asked to warm up, and runs `explore` for
+ * each request, posting progress (about every 100 ms) and the report.
  */
 import { explore } from '@interleave/engine';
 import { loadCase } from './case-loaders.ts';
-import type { SearchMessage, SearchRequest } from './search-protocol.ts';
+import type { SearchMessage, SearchRequest, WarmRequest } from './search-protocol.ts';
 
 export const workerUrl: string = import.meta.url;
 
 interface WorkerScope {
   postMessage(message: SearchMessage): void;
-  addEventListener(type: 'message', listener: (e: MessageEvent<SearchRequest>) => void): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<SearchRequest | WarmRequest>) => void): void;
 }
 
 async function run(scope: WorkerScope, req: SearchRequest): Promise<void> {
@@ -43,5 +43,8 @@ async function run(scope: WorkerScope, req: SearchRequest): Promise<void> {
 const inWorker = typeof document === 'undefined' && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
 if (inWorker) {
   const scope = globalThis as unknown as WorkerScope;
-  scope.addEventListener('message', (e) => void run(scope, e.data));
+  scope.addEventListener('message', (e) => {
+    if ('warm' in e.data) loadCase(e.data.warm).catch(() => undefined); // a search of it will say what failed
+    else void run(scope, e.data);
+  });
 }

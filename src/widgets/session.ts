@@ -10,6 +10,9 @@ import { Run, type Frame, type Misfit } from './run.ts';
 
 export type Params = Record<string, string | number>;
 
+/** The most steps one "run" takes (a thread that spins forever stops here). */
+export const RUN_LIMIT = 500;
+
 export interface Reconfigured {
   kept: number;
   total: number;
@@ -62,6 +65,28 @@ export class Session {
     this.run.step(thread);
     this.cursor = this.length;
     return this.frame.step!;
+  }
+
+  /** Steps `thread` until it blocks, finishes, ends the execution or cannot go on (at most `max` steps). */
+  runThread(thread: string, max = RUN_LIMIT): Step[] {
+    const steps: Step[] = [];
+    while (steps.length < max && this.frame.outcome === null && this.whyNot(thread) === null) {
+      const s = this.step(thread);
+      steps.push(s);
+      if (s.blocked) break;
+    }
+    return steps;
+  }
+
+  /** Runs to the end: at each step the first thread of `order` that can run takes it (at most `max` steps). */
+  runToEnd(order: readonly string[], max = RUN_LIMIT): Step[] {
+    const steps: Step[] = [];
+    while (steps.length < max && this.frame.outcome === null) {
+      const t = order.find((x) => this.whyNot(x) === null);
+      if (t === undefined) break;
+      steps.push(this.step(t));
+    }
+    return steps;
   }
 
   /** Takes back the last step shown (and forgets the steps after it). */

@@ -8,12 +8,14 @@ import type { Step } from '@interleave/engine';
 import type { WidgetCase } from './case-shape.ts';
 import { loadCase } from './case-loaders.ts';
 import { checkLink, formatHash, parseHash } from './permalink.ts';
-import { Cancelled, startSearch, type SearchHandle } from './search-client.ts';
+import { Cancelled, startSearch, warm, type SearchHandle } from './search-client.ts';
 import { SEARCH_BOUNDS, type SearchResult } from './search-protocol.ts';
 import { Session, type Params } from './session.ts';
 import { Announcer } from './view/announce.ts';
+import { AutorunView } from './view/autorun.ts';
 import { ChallengeView, type Challenge } from './view/challenge.ts';
 import { ControlsView } from './view/controls.ts';
+import { FocusView } from './view/focus.ts';
 import { h, opText, plural } from './view/dom.ts';
 import { HistoryView } from './view/history.ts';
 import { ObjectsView } from './view/objects.ts';
@@ -59,6 +61,8 @@ class Widget implements WidgetApi {
   private readonly status = new StatusView();
   private readonly threads: ThreadsView;
   private readonly objects = new ObjectsView();
+  private readonly focus = new FocusView();
+  private readonly autorun: AutorunView;
   private readonly history: HistoryView;
   private readonly search: SearchView;
   private readonly challenge: ChallengeView | null;
@@ -76,7 +80,8 @@ class Widget implements WidgetApi {
     this.defaults = { variant, params };
     this.session = new Session(c, variant, params);
     this.controls = new ControlsView(c, (v, p) => this.configure(v, p));
-    this.threads = new ThreadsView(host, (t) => this.step(t));
+    this.threads = new ThreadsView(host, { step: (t) => this.step(t), run: (t) => this.runThread(t) });
+    this.autorun = new AutorunView((order) => this.runToEnd(order));
     this.history = new HistoryView({ undo: () => this.undo(), reset: () => this.reset(), seek: (i) => this.seek(i) });
     this.search = new SearchView({ find: () => void this.find(), cancel: () => this.cancelSearch() });
     const label = (id: string) => c.variants.find((v) => v.id === id)?.label ?? id;
@@ -91,8 +96,8 @@ class Widget implements WidgetApi {
       this.controls.element,
       this.challenge?.element,
       this.status.element,
-      this.threads.element,
-      h('section', { class: 'iw-objects-panel', attrs: { 'aria-label': 'Objects' } }, h('p', { class: 'iw-panel-title', text: 'Objects' }), this.objects.element),
+      h('div', { class: 'iw-bench' }, this.autorun.element, this.focus.element, this.threads.element),
+      h('section', { class: 'iw-objects-panel', attrs: { 'aria-label': 'Every other object' } }, h('p', { class: 'iw-panel-title', text: 'Every other object, by kind' }), this.objects.element),
       this.history.element,
       this.search.element,
       h('p', { class: 'iw-keys' }, 'Keys, with the focus in the simulator: ', h('kbd', { text: '1' }), '–', h('kbd', { text: '9' }), ' step that thread, ', h('kbd', { text: 'U' }), ' undo. ', this.permalink),
@@ -104,21 +109,59 @@ class Widget implements WidgetApi {
     host.append(live);
     host.dataset.state = 'live';
     this.rebuild();
+    // The search's worker loads the case while the reader reads, so "Find a failure" starts at once.
+    const later = window.requestIdleCallback ?? ((f: () => void) => window.setTimeout(f, 200));
+    later(() => void warm(c.id).catch(() => undefined));
   }
 
   // ---- actions -------------------------------------------------------------------------------
 
   private step(thread: string): void {
     this.stopReplay();
-    const why = this.session.whyNot(thread);
-    if (why !== null) {
-      this.announcer.say(`${thread} cannot take a step: ${why}.`);
-      return;
-    }
+    if (this.cannotStep(thread)) return;
     const s = this.session.step(thread);
     this.byHand = true;
     this.render();
     this.announceStep(s);
+    this.savePermalink();
+  }
+
+  /** Says why `thread` cannot take a step, if it cannot. */
+  private cannotStep(thread: string): boolean {
+    const why = this.session.whyNot(thread);
+    if (why !== null) this.announcer.say(`${thread} cannot take a step: ${why}.`);
+    return why !== null;
+  }
+
+  /** Steps one thread until it blocks, finishes or cannot go on. */
+  private runThread(thread: string): void {
+    this.stopReplay();
+    if (this.cannotStep(thread)) return;
+    const steps = this.session.runThread(thread);
+    this.byHand = true;
+    this.render();
+    const last = steps.at(-1)!;
+    const why = this.session.whyNot(thread);
+    let end = '';
+    if (last.blocked) end = ` and blocks in ${opText(last)}${last.note ? `: ${noteText(last.note)}` : ''}`;
+    else if (this.session.frame.threads.find((x) => x.name === thread)?.status === 'done') end = ' and finishes';
+    else if (why !== null && !this.session.frame.outcome) end = `, then cannot go on: ${why}`;
+    this.announcer.say(`${thread} takes ${plural(steps.length, 'step')} (to step ${this.session.cursor})${end}.${this.endSentence()}`);
+    this.savePermalink();
+  }
+
+  /** Runs the execution to its end, the first thread of `order` that can run taking each step. */
+  private runToEnd(order: string[]): void {
+    this.stopReplay();
+    if (this.session.frame.outcome) {
+      this.announcer.say(`Nothing to run: the execution has ended.${this.endSentence()}`);
+      return;
+    }
+    const steps = this.session.runToEnd(order);
+    this.byHand = true;
+    this.render();
+    const more = this.session.frame.outcome ? '' : ` It stopped after ${plural(steps.length, 'step')}; press again to go on.`;
+    this.announcer.say(`Ran ${plural(steps.length, 'step')} in the order ${order.join(', ')}, to step ${this.session.cursor}.${this.endSentence()}${more}`);
     this.savePermalink();
   }
 
@@ -289,6 +332,7 @@ class Widget implements WidgetApi {
       const thread = this.session.scenario.threads[Number(e.key) - 1];
       if (!thread) return;
       e.preventDefault();
+      this.threads.show(thread);
       this.step(thread);
     } else if (e.key === 'u' || e.key === 'U') {
       e.preventDefault();
@@ -364,6 +408,7 @@ class Widget implements WidgetApi {
     const focused = (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>('.iw-step')?.dataset.thread;
     this.controls.update(this.session.variant, this.session.params);
     this.threads.build(this.session.scenario, this.session.run.frames[0]!);
+    this.autorun.build(this.session.scenario.threads);
     this.render();
     if (focused) this.threads.button(focused)?.focus();
   }
@@ -373,7 +418,9 @@ class Widget implements WidgetApi {
     const frame = s.frame;
     this.status.update(frame, s.cursor);
     this.threads.update(frame, frame.outcome !== null);
-    this.objects.update(frame.objects, s.cursor > 0 ? s.run.frames[s.cursor - 1]!.objects : null);
+    const focus = s.scenario.focus;
+    this.focus.update(focus, s.run.frames.slice(0, s.cursor + 1));
+    this.objects.update(frame.objects, s.cursor > 0 ? s.run.frames[s.cursor - 1]!.objects : null, new Set(focus));
     this.history.update(s.run.frames.map((f) => f.step), s.cursor);
     this.permalink.href = this.hash();
     this.host.dataset.verdict = frame.outcome?.verdict ?? 'running';

@@ -113,9 +113,13 @@ export async function playOut(page: Page, w: Locator): Promise<void> {
   while (await w.evaluate((e) => e.hasAttribute('data-replaying'))) await page.clock.runFor(1000);
 }
 
-/** Clicks each thread's Step button in turn. */
+/** Clicks each thread's Step button in turn (on a narrow screen, after its tab). */
 export async function stepThreads(w: Locator, threads: readonly string[]): Promise<void> {
-  for (const t of threads) await w.locator(`button.iw-step[data-thread="${t}"]`).click();
+  const tabbed = (await w.locator('.iw-tabs:not([hidden])').count()) > 0;
+  for (const t of threads) {
+    if (tabbed) await w.locator(`.iw-tab[data-thread="${t}"]`).click();
+    await w.locator(`button.iw-step[data-thread="${t}"]`).click();
+  }
 }
 
 /** Steps the first runnable thread until the execution ends (at most `limit` steps); returns the verdict. */

@@ -30,6 +30,8 @@ export interface ThreadState {
   name: string;
   /** The listing functions shown in this thread's column (`k.thread`'s `code` option). */
   code?: string[];
+  /** What the thread stands for (`k.thread`'s `role` option), e.g. `'brk()'`. */
+  role?: string;
   status: KThread['status'];
   line?: number;
   stack: number[];
@@ -79,6 +81,7 @@ export function threadState(t: KThread): ThreadState {
   };
   if (t.line !== undefined) s.line = t.line;
   if (t.options.code) s.code = [...t.options.code];
+  if (t.options.role) s.role = t.options.role;
   if (t.waiting) {
     const info = t.waiting.on.waitInfo(t);
     s.waiting = { op: t.waiting.op, object: t.waiting.on.name, text: info.text, blockers: info.blockers.map((b) => b.name) };

@@ -35,6 +35,8 @@ export interface Waitable {
 export interface ThreadOptions {
   /** Function names of the listing shown in this thread's column, e.g. `['sys_brk']`. */
   code?: string[];
+  /** What the thread stands for in the story, in a few words: `'cxl driver'`, `'brk()'`. */
+  role?: string;
 }
 
 /** A kernel thread (or a user thread in the kernel): a generator body and the scheduler's view of it. */

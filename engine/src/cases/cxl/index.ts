@@ -92,14 +92,14 @@ function build(given: Record<string, string | number> = {}): Scenario {
         function* () {
           yield* accel_translation_fault(acc, handle, 0, p.variant !== 'no-retry');
         },
-        { code: fixed ? T1_CODE_FIXED : T1_CODE_BUGGY },
+        { code: fixed ? T1_CODE_FIXED : T1_CODE_BUGGY, role: 'cxl driver' },
       );
       P.thread(
         'T2',
         function* () {
           yield* linesByOp(brkLabel, sys_brk(P.mm.start_brk + PAGE_SIZE));
         },
-        { code: T2_CODE },
+        { code: T2_CODE, role: 'brk()' },
       );
       if (remap) {
         P.thread(
@@ -107,11 +107,11 @@ function build(given: Record<string, string | number> = {}): Scenario {
           function* () {
             yield* linesByOp(mmapLabel, sys_mmap_fixed(last.start, last.len, { prot: last.flags, pageSize: last.pageSize }));
           },
-          { code: T3_CODE },
+          { code: T3_CODE, role: 'mmap(MAP_FIXED)' },
         );
       }
     },
-    { listing: listingOf(fixed, remap), description: variants.find((v) => v.id === p.variant)!.description },
+    { listing: listingOf(fixed, remap), focus: ['mm.mmap_sem'], description: variants.find((v) => v.id === p.variant)!.description },
   );
 }
 

@@ -90,11 +90,11 @@ function leakedCount(k: Kernel, p: HmmParams): void {
   const ranges = pages.map((_, i) => k.hmmRange(p.ranges === 1 ? 'range' : `range${i + 1}`));
   k.thread('D', function* () {
     for (let i = 0; i < ranges.length; i++) yield* gpu_mirror_range(gpu, ranges[i]!, pages[i]!, pages[i]! + PAGE_SIZE);
-  }, { code: ['gpu_mirror_range'] });
+  }, { code: ['gpu_mirror_range'], role: 'GPU driver' });
   const mirrorU = hmm.mirrors[1]!;
   k.thread('U', function* () {
     yield* hmm_mirror_unregister(mirrorU, oom);
-  }, { code: ['hmm_mirror_unregister', 'stall_for_memory'] });
+  }, { code: ['hmm_mirror_unregister', 'stall_for_memory'], role: 'mirror unregister' });
   reaper(k, p, oom);
 }
 
@@ -111,7 +111,7 @@ function swallowedEagain(k: Kernel, p: HmmParams): void {
   gpu.populate(pages);
   k.thread('D', function* () {
     for (const page of pages) yield* gpu_read(gpu, page);
-  }, { code: ['gpu_read'] });
+  }, { code: ['gpu_read'], role: 'GPU at work' });
   reaper(k, p, oom);
 }
 
@@ -134,7 +134,7 @@ function reaper(k: Kernel, p: HmmParams, oom: Oom): void {
   if (p.bug === 'eagain') code.push('gpu_sync_cpu_device_pagetables');
   k.thread('R', function* () {
     yield* oom_reaper(oom);
-  }, { code });
+  }, { code, role: 'OOM reaper' });
 }
 
 const descriptions: Record<HmmBug, string> = {
@@ -143,8 +143,14 @@ const descriptions: Record<HmmBug, string> = {
   end: "Scenario C: the reaper's non-blocking start succeeds, and the invalidate_range_end that follows takes a sleeping lock.",
 };
 
+/** The objects each scenario's story is about: hmm (its notifiers count) and the lock that decides. */
+function focus(p: HmmParams): string[] {
+  const rangesLock = modelVariant(p.variant) === 'buggy' ? 'hmm.lock' : 'hmm.ranges_lock';
+  return ['hmm', { notifiers: 'hmm.mirrors_sem', eagain: 'gpu.mutex', end: rangesLock }[p.bug]];
+}
+
 export function buildHmm(p: HmmParams): Scenario {
   const name = `hmm ${p.variant} (bug=${p.bug}, ranges=${p.ranges}, policy=${p.policy})${p.modelCallbacks ? ', model callbacks' : ''}`;
   const make = { notifiers: leakedCount, eagain: swallowedEagain, end: sleepingEnd }[p.bug];
-  return scenario(name, (k) => make(k, p), { listing: listings[codeOf(p.variant).code], description: descriptions[p.bug] });
+  return scenario(name, (k) => make(k, p), { listing: listings[codeOf(p.variant).code], description: descriptions[p.bug], focus: focus(p) });
 }

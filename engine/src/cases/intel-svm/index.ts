@@ -53,18 +53,18 @@ function build(variant: Variant, requests: number, devices: number): Scenario {
       yield* at('P.mmap', sys_mmap(PORTAL, PAGE_SIZE, { file: drv.file, shared: true }));
       yield* at('P.start', drv.start());
       yield* at('P.exit', do_exit());
-    }, { code: ['main', 'svm_dev_ioctl', 'intel_svm_bind_mm', ...releaseCode] });
+    }, { code: ['main', 'svm_dev_ioctl', 'intel_svm_bind_mm', ...releaseCode], role: 'the process' });
 
     // PRQ, the devices and the worker are asleep when the story begins.
     const prq = k.thread('PRQ', function* () {
       yield* prq_event_thread(iommu, prqHandler(variant), [delayed.work]);
-    }, { code: ['prq_event_thread', 'intel_mm_release'] });
+    }, { code: ['prq_event_thread', 'intel_mm_release'], role: 'page-request thread' });
     startAsleep(prq, iommu.prq.irq, PRQ_WAITS_FOR);
 
     devs.forEach((dev, i) => {
       const dma = k.thread(`DMA${suffix(i)}`, function* () {
         yield* svm_device_dma(dev, addresses);
-      }, { code: ['svm_device_dma'] });
+      }, { code: ['svm_device_dma'], role: devices === 1 ? 'the device' : `device ${i}` });
       startAsleep(dma, dev.wq, dmaStartsWhen(dev));
     });
 
@@ -75,9 +75,9 @@ function build(variant: Variant, requests: number, devices: number): Scenario {
         yield* at('kw.wait', first ? woken_wait_event(delayed.work, work, workWhat) : wait_event(delayed.work, work, workWhat));
         if ((yield* at('kw.run', delayed_fput(delayed))) === 0) return;
       }
-    }, { code: ['delayed_fput', 'svm_dev_release', 'intel_svm_unbind_mm'] });
+    }, { code: ['delayed_fput', 'svm_dev_release', 'intel_svm_unbind_mm'], role: 'delayed fput' });
     startAsleep(kworker, delayed.work, workWhat);
-  }, { listing: listings[variant], description: intelSvm.variants.find((v) => v.id === variant)!.description });
+  }, { listing: listings[variant], focus: ['P.mm', 'svm_dev', 'svm'], description: intelSvm.variants.find((v) => v.id === variant)!.description });
 }
 
 export const intelSvm: Case = {

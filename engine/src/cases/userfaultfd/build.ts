@@ -53,8 +53,8 @@ function ring(k: Kernel, w: Setup): void {
   const next = (i: number) => (i + 1) % ps.length;
   ps.forEach((p, i) => sendFd(uffds[next(i)]!, p));
   ps.forEach((p, i) => {
-    p.thread(`${names[i]}1`, handler(`${names[i]}1`, uffds[next(i)]!.file, DST, SRC, len, w.ops), { code: HANDLER_CODE });
-    p.thread(`${names[i]}2`, mapper(`${names[i]}2`, MAP, PAGE_SIZE), { code: MAPPER_CODE });
+    p.thread(`${names[i]}1`, handler(`${names[i]}1`, uffds[next(i)]!.file, DST, SRC, len, w.ops), { code: HANDLER_CODE, role: `UFFDIO_COPY into mm_${names[next(i)]}` });
+    p.thread(`${names[i]}2`, mapper(`${names[i]}2`, MAP, PAGE_SIZE), { code: MAPPER_CODE, role: `mmap() in mm_${names[i]}` });
   });
   ps.forEach((_, i) => expectFilled(k, ps[next(i)]!.mm, len, `${names[i]}1's UFFDIO_COPY`));
 }
@@ -69,8 +69,8 @@ function oneProcess(k: Kernel, w: Setup): void {
   const uffd = userfaultfd(P, 'uffd');
   uffdio_register(uffd, DST, len);
   P.mm.addVma(SRC, len);
-  P.thread('T1', handler('T1', uffd.file, DST, SRC, len, w.ops), { code: HANDLER_CODE });
-  P.thread('T2', mapper('T2', MAP, PAGE_SIZE), { code: MAPPER_CODE });
+  P.thread('T1', handler('T1', uffd.file, DST, SRC, len, w.ops), { code: HANDLER_CODE, role: 'UFFDIO_COPY' });
+  P.thread('T2', mapper('T2', MAP, PAGE_SIZE), { code: MAPPER_CODE, role: 'mmap()' });
   expectFilled(k, P.mm, len, "T1's UFFDIO_COPY");
 }
 

@@ -93,6 +93,8 @@ export const userfaultfd: Case = {
     const name = `userfaultfd ${variant} (${shape}, ${pages} page${pages === 1 ? '' : 's'}, ${policy})`;
     return scenario(name, (k) => buildWorld(k, { form, pages, processes, policy, ops: OPS[variant]! }), {
       listing: listings[variant]!,
+      // The mmap_locks the handlers embrace (one process: its own, taken twice).
+      focus: form === 'two-process' ? Array.from({ length: processes }, (_, i) => `mm_${String.fromCharCode(65 + i)}.mmap_lock`) : ['mm_P.mmap_lock'],
       description: userfaultfd.variants.find((v) => v.id === variant)!.description,
     });
   },

@@ -169,18 +169,19 @@ export const vfioPci: Case = {
         const v1 = view('T1');
         P1.thread('T1', function* () {
           yield* t1.body(env, v1);
-        }, { code: vcpuCode(t1.fn, script !== 'writer', script === '5b' || script === '5c') });
+        }, { code: vcpuCode(t1.fn, script !== 'writer', script === '5b' || script === '5c'), role: 'vCPU on BAR0' });
         const v2 = view('T2');
         P1.thread('T2', function* () {
           yield* config(env, t2, v2);
         }, {
           code: code(t2, t2 === 'reset_device' ? 'vfio_pci_ioctl_reset' : 'vfio_basic_config_write', 'vfio_pci_zap_and_down_write_memory_lock', 'vfio_pci_zap_and_vma_lock'),
+          role: t2 === 'reset_device' ? 'VFIO_DEVICE_RESET' : 'memory decode off',
         });
         if (script === 'writer') {
           const v3 = view('T3');
           P1.thread('T3', function* () {
             yield* mapper(v3);
-          }, { code: code('mapper') });
+          }, { code: code('mapper'), role: 'mmap()' });
         }
         for (let i = 2; i <= mappings; i++) {
           // Another process that mapped BAR0 and read it, idle now: one more mm for the zap to visit.
@@ -189,7 +190,8 @@ export const vfioPci: Case = {
           premap(mm, 0, BAR0_AT, true);
         }
       },
-      { listing: l, description },
+      // The series adds memory_lock, whose order against mmap_sem is the story; before it, the command register is.
+      { listing: l, description, focus: variant === 'buggy' ? ['pdev.command', 'P1.mm.mmap_sem'] : ['vdev.memory_lock', 'P1.mm.mmap_sem', 'pdev.command'] },
     );
   },
 };
