@@ -1,8 +1,5 @@
-import {
-  down_read, down_read_trylock, down_write, down_write_trylock, downgrade_write, mutex_lock, mutex_trylock, mutex_unlock,
-  scenario, simulate, up_read, up_write,
-  type Kernel, type Mutex, type Op, type RwSemaphore, type RwsemPolicy, type Scenario,
-} from '../../src/index.ts';
+import { downgrade_write, explore, replay, scenario, simulate, type Kernel, type Mutex, type Op, type RwSemaphore, type RwsemPolicy, type Scenario } from '../../src/index.ts';
+import { lock, trylock, unlock, type Mode } from './programs.ts';
 import { pick, rng } from './random.ts';
 
 /**
@@ -11,7 +8,6 @@ import { pick, rng } from './random.ts';
  * plus each thread's program counter, which the program reports), its own graph, and cycles found by
  * plain reachability instead of strongly connected components.
  */
-type Mode = 'read' | 'write' | 'x';
 export type LInstr =
   | { op: 'lock'; lock: number; mode: Mode }
   | { op: 'unlock'; lock: number; mode: Mode }
@@ -51,26 +47,10 @@ let pcs: string[] = [];
 function* run(locks: (Mutex | RwSemaphore)[], instrs: readonly LInstr[], at: string, pc: (p: string) => void): Op<void> {
   for (const [n, ins] of instrs.entries()) {
     pc(`${at}${n}`);
-    const l = locks[ins.lock]!;
-    const sem = l as RwSemaphore;
-    switch (ins.op) {
-      case 'lock':
-        if (l.kind === 'mutex') yield* mutex_lock(l as Mutex);
-        else yield* ins.mode === 'read' ? down_read(sem) : down_write(sem);
-        break;
-      case 'unlock':
-        if (l.kind === 'mutex') yield* mutex_unlock(l as Mutex);
-        else yield* ins.mode === 'read' ? up_read(sem) : up_write(sem);
-        break;
-      case 'trylock': {
-        const ok = l.kind === 'mutex' ? yield* mutex_trylock(l as Mutex) : ins.mode === 'read' ? yield* down_read_trylock(sem) : yield* down_write_trylock(sem);
-        if (ok) yield* run(locks, ins.then, `${at}${n}.`, pc);
-        break;
-      }
-      case 'downgrade':
-        yield* downgrade_write(sem);
-        break;
-    }
+    if (ins.op === 'lock') yield* lock(locks, ins.lock, ins.mode);
+    else if (ins.op === 'unlock') yield* unlock(locks, ins.lock, ins.mode);
+    else if (ins.op === 'downgrade') yield* downgrade_write(locks[ins.lock] as RwSemaphore);
+    else if (yield* trylock(locks, ins.lock, ins.mode)) yield* run(locks, ins.then, `${at}${n}.`, pc);
   }
 }
 
@@ -164,4 +144,47 @@ export function bruteLiveness(s: Scenario, limit = 3_000): BruteResult {
     });
   });
   return { verdict: starving.length ? 'starvation' : 'ok', starving, states, complete, stateAfter };
+}
+
+export interface LivenessComparison {
+  seed: number;
+  verdict: string;
+  /** Distinct states: the engine's, the brute force's. */
+  engine: number;
+  brute: number;
+  /** What disagreed (empty when all agree). */
+  problems: string[];
+}
+
+/**
+ * The engine's liveness search against brute force on random program `seed`, or null when brute
+ * force has more than `bruteLimit` states. They must agree on the verdict, on the starving thread,
+ * and on the shortest safety failure's length; the engine's lasso must replay, and be a loop in the
+ * brute force's own graph (it ends in the brute-force state it began in, the thread waiting in each).
+ */
+export function compareLiveness(seed: number, bruteLimit: number): LivenessComparison | null {
+  const s = loopScenario(randomLoopProgram(seed), `loop program ${seed}`);
+  const brute = bruteLiveness(s, bruteLimit);
+  if (!brute.complete) return null;
+  const report = explore(s, { liveness: true, timeBudgetMs: Infinity });
+  const problems: string[] = [];
+  if (!report.complete) problems.push('incomplete');
+  if (report.verdict !== brute.verdict) problems.push(`verdict ${report.verdict} vs ${brute.verdict}`);
+  const ce = report.counterexample;
+  if (brute.length !== undefined && ce?.steps.length !== brute.length) problems.push(`length ${ce?.steps.length} vs ${brute.length}`);
+  if (report.verdict === 'starvation' && ce?.loop) {
+    const loop = ce.loop;
+    if (!brute.starving.includes(loop.thread)) problems.push(`starving ${loop.thread} vs ${brute.starving.join(',')}`);
+    const trace = replay(s, ce.schedule);
+    if (trace.outcome !== 'starvation') problems.push('replay');
+    const threads = trace.steps.map((x) => x.thread);
+    if (brute.stateAfter(threads) !== brute.stateAfter(threads.slice(0, loop.start))) problems.push('not a loop in brute force');
+    for (let i = loop.start; i < threads.length; i++) {
+      if (!brute.states[brute.stateAfter(threads.slice(0, i))]!.waiting.includes(loop.thread)) problems.push('not waiting throughout');
+    }
+  }
+  // Both tell states apart soundly, the engine at least as finely; a search that found a safety
+  // failure stops there, while brute force goes on.
+  if (brute.length === undefined && report.stats.states! < brute.states.length) problems.push(`states ${report.stats.states} < ${brute.states.length}`);
+  return { seed, verdict: report.verdict, engine: report.stats.states!, brute: brute.states.length, problems };
 }
