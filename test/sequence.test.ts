@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore, replay, type Trace } from '@interleave/engine';
 import { recursiveReads } from '../src/demos/recursive-read.ts';
+import { readerTurnsByPolicy } from '../src/demos/reader-turns.ts';
 import { sequenceLayout, clip } from '../src/lib/sequence.ts';
 import { theStep, noStep } from '../src/lib/steps.ts';
 import { breakPoints, breakable } from '../src/lib/breaks.ts';
@@ -22,6 +23,19 @@ function deadlock(): Trace {
 }
 
 describe('sequenceLayout', () => {
+  it('marks a starvation lasso: a bracket beside the loop\'s rows, and the loop said to repeat', () => {
+    const s = readerTurnsByPolicy['reader-preferring'];
+    const t = replay(s, explore(s, { liveness: true }).counterexample!.schedule);
+    const { start, length } = t.loop!;
+    const L = sequenceLayout(t, { cycle: null });
+    const loopRows = L.rows.filter((r) => r.steps.some((n) => n > start));
+    expect(L.loop!.y1).toBeGreaterThan(L.rows.find((r) => r.steps.includes(start))!.y);
+    expect(L.loop!.y1).toBeLessThan(loopRows[0]!.y + loopRows[0]!.height);
+    expect(L.loop!.y2).toBeGreaterThan(loopRows[loopRows.length - 1]!.y);
+    expect(L.tail!.text).toBe(`↺ steps ${start + 1}–${start + length} again, forever`);
+    expect(sequenceLayout(deadlock()).loop).toBeNull();
+  });
+
   it('draws one lane per thread and one row per step that changes something', () => {
     const t = deadlock();
     const L = sequenceLayout(t);

@@ -91,7 +91,9 @@ describe('engine runs on the pages', () => {
       expect(s, `${path}: no demo or case scenario is named '${name}'`).toBeDefined();
       // The one run with a custom bound says so on the page.
       const bounded = el.getAttribute('id') === 'spin-run';
-      const report = reportOf(s!, bounded ? { maxSteps: 40 } : undefined);
+      // A table row explored with options (the liveness check, a bound) gives them in data-options.
+      const options = el.getAttribute('data-options');
+      const report = reportOf(s!, bounded ? { maxSteps: 40 } : options ? JSON.parse(options) : undefined);
       expect(el.getAttribute('data-verdict'), `${path}: ${name}`).toBe(report.verdict);
       // The engine's sentence, or a link back to where the page states it.
       const back = el.querySelector('a[data-engine-sentence-ref]');
@@ -107,6 +109,19 @@ describe('engine runs on the pages', () => {
     for (const policy of ['fifo', 'phase-fair', 'reader-preferring']) {
       expect(row(policy)?.getAttribute('data-verdict')).toBe(reportOf(demos.get(`recursive read (${policy})`)!).verdict);
     }
+  });
+
+  it('with the liveness check, the writer starves under reader-preferring only, and the figure draws the lasso', () => {
+    const primer = page('/primers/rwsem-fairness/');
+    const row = (policy: string) => primer.querySelector(`tr[data-options][data-scenario="two readers take turns (${policy})"]`);
+    const reports = Object.fromEntries(['fifo', 'phase-fair', 'reader-preferring'].map((p) => [p, reportOf(demos.get(`two readers take turns (${p})`)!, { liveness: true })]));
+    expect(Object.values(reports).map((r) => r.verdict)).toEqual(['ok', 'ok', 'starvation']);
+    for (const [policy, r] of Object.entries(reports)) expect(row(policy)?.getAttribute('data-verdict')).toBe(r.verdict);
+    const loop = reports['reader-preferring']!.counterexample!.loop!;
+    const figure = primer.querySelector('#starvation-sequence')!;
+    expect(Number(figure.getAttribute('data-steps'))).toBe(loop.start + loop.length);
+    expect(figure.querySelectorAll('svg path.loop')).toHaveLength(2); // the narrow and the wide drawing
+    expect(text(figure.querySelector('ol'))).toContain(`Steps ${loop.start + 1}–${loop.start + loop.length} end in the state where they began`);
   });
 
   it('the timeline of a run is its shortest counterexample, step by step', () => {

@@ -1,9 +1,11 @@
 import { DEFAULT_OPTIONS as DEFAULTS, exploreScenario, type Bound, type Failure, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './core/explorer.ts';
-import { Simulation, replaySchedule, type Step, type Trace, type Verdict } from './core/simulation.ts';
+import { Simulation, replaySchedule, type Loop, type Step, type Trace, type Verdict } from './core/simulation.ts';
 import { Lockdep, type LockdepReport } from './checks/lockdep.ts';
 import { count } from './core/plural.ts';
 import { countSwitches, decodeSchedule } from './core/schedule.ts';
 import { isScenario, type Scenario } from './scenario.ts';
+import { isLasso, replayLasso } from './core/liveness/lasso.ts';
+import type { WorldObserver } from './core/world.ts';
 
 /** The shortest failing execution: replay its `schedule` to see it again. */
 export interface Counterexample {
@@ -17,6 +19,8 @@ export interface Counterexample {
   rule?: string;
   /** Model-specific detail, e.g. the reference chain of a leak. */
   detail?: unknown;
+  /** For a starvation: the loop of the lasso (`schedule` is `prefix(loop)`), which can repeat forever. */
+  loop?: Loop;
 }
 
 export interface Report {
@@ -93,12 +97,15 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
       fewestSwitches: failure.fewestSwitches,
       ...(failure.rule && failure.kind === 'violation' ? { rule: failure.rule } : {}),
       ...(failure.detail === undefined ? {} : { detail: failure.detail }),
+      ...(trace.loop ? { loop: trace.loop } : {}),
     };
   } else if (incomplete) {
     report.verdict = 'incomplete';
     report.message = `No failure found in ${count(stats.executions, 'execution')}, but the search is incomplete: ${incomplete.message}.`;
   } else {
-    report.message = `No execution fails: ${count(stats.executions, 'execution')} ${stats.executions === 1 ? 'covers' : 'cover'} every interleaving, up to reordering of independent steps.`;
+    report.message = result.options.liveness
+      ? `No execution fails and no thread starves: ${count(stats.states ?? 0, 'state')} cover every interleaving, and in no cycle among them does a thread wait throughout while the others run (under weak fairness).`
+      : `No execution fails: ${count(stats.executions, 'execution')} ${stats.executions === 1 ? 'covers' : 'cover'} every interleaving, up to reordering of independent steps.`;
   }
   return report;
 }
@@ -112,7 +119,7 @@ function replayFailure(s: Scenario, failure: Failure): Trace {
   for (const schedule of [failure.schedule, failure.execution]) {
     let trace: Trace;
     try {
-      trace = replaySchedule(s, schedule);
+      trace = replayAny(s, schedule);
     } catch {
       continue;
     }
@@ -121,12 +128,17 @@ function replayFailure(s: Scenario, failure: Failure): Trace {
   throw new Error(`internal error: the failing execution '${failure.execution}' of '${s.name}' does not replay to ${failure.kind}`);
 }
 
-/** Re-runs one execution from a schedule token; a token that does not fit is an Error. */
+/** A schedule, or a lasso (`prefix(loop)`, a starvation: core/liveness/lasso.ts). */
+function replayAny(s: Scenario, schedule: string, observers: readonly WorldObserver[] = []): Trace {
+  return isLasso(schedule) ? replayLasso(s, schedule, observers) : replaySchedule(s, schedule, observers);
+}
+
+/** Re-runs one execution from a schedule token (or a starvation's lasso); a token that does not fit is an Error. */
 export function replay(s: Scenario, schedule: string): Trace & { lockdep: LockdepReport } {
   requireScenario('replay', s);
   const lockdep = new Lockdep();
   try {
-    const trace = replaySchedule(s, schedule, [lockdep]);
+    const trace = replayAny(s, schedule, [lockdep]);
     return { ...trace, lockdep: lockdep.report() };
   } catch (e) {
     if (typeof schedule !== 'string' || schedule.length <= 60 || !(e instanceof Error)) throw e;

@@ -7,7 +7,7 @@ export { explore, replay, simulate, DEFAULT_OPTIONS, type Report, type Counterex
 export { Kernel } from './kernel.ts';
 
 // Core
-export { act, wakeAct, dynamicAct, perform, at, type Action, type Op, type ThreadBody } from './core/action.ts';
+export { act, wakeAct, dynamicAct, perform, at, settled, type Action, type Op, type ThreadBody } from './core/action.ts';
 export { KObject, READ, WRITE, ADD, access, type Access, type Mode, type ObjectState } from './core/object.ts';
 export { KThread, currentThread, type ThreadStatus, type ThreadOptions, type Held, type WaitInfo, type Waitable } from './core/thread.ts';
 export { World, type LockEvent, type WorldObserver, type EndFailure } from './core/world.ts';
@@ -15,7 +15,8 @@ export { Violation, ScenarioError, assert, BUG_ON, WARN_ON } from './core/violat
 export { listing, type Listing, type ListingFunction } from './core/listing.ts';
 export { encodeSchedule, decodeSchedule, countSwitches, MAX_THREADS } from './core/schedule.ts';
 export { type ExploreOptions, type ResolvedOptions, type ExploreStats, type Bound } from './core/explorer.ts';
-export { Simulation, type Step, type Trace, type Verdict, type Outcome, type ThreadState, type WorldSnapshot } from './core/simulation.ts';
+export { Simulation, type Step, type Trace, type Loop, type Verdict, type Outcome, type ThreadState, type WorldSnapshot } from './core/simulation.ts';
+export { encodeLasso, isLasso } from './core/liveness/lasso.ts';
 
 // Synchronisation, with the kernel's names
 export { RwSemaphore, RWSEM_POLICIES, down_read, down_write, up_read, up_write, down_read_trylock, down_write_trylock, downgrade_write, type RwsemPolicy, type RwsemOptions } from './sync/rwsem.ts';

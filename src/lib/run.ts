@@ -6,14 +6,18 @@
 import { explore, replay, type ExploreOptions, type Report, type Scenario, type Trace, type Verdict } from '@interleave/engine';
 import type { LockdepReport } from '@interleave/engine';
 
-const reports = new WeakMap<Scenario, Report>();
+const reports = new WeakMap<Scenario, Map<string, Report>>();
 
+/** Explores `s` once per build for each set of plain options (`{ liveness: true }`); options with callbacks explore afresh. */
 export function exploreOnce(s: Scenario, options?: ExploreOptions): Report {
-  if (options) return explore(s, options);
-  let r = reports.get(s);
+  if (options && Object.values(options).some((v) => typeof v === 'function')) return explore(s, options);
+  const key = JSON.stringify(options ?? {});
+  let byOptions = reports.get(s);
+  if (!byOptions) reports.set(s, (byOptions = new Map()));
+  let r = byOptions.get(key);
   if (!r) {
-    r = explore(s);
-    reports.set(s, r);
+    r = explore(s, options);
+    byOptions.set(key, r);
   }
   return r;
 }

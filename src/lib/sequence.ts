@@ -110,6 +110,8 @@ export interface SequenceLayout {
   bars: SeqBar[];
   /** "… T1, T2 still waiting" under the last row, when threads wait at the end. */
   tail: { y: number; text: string } | null;
+  /** A starvation's loop (a lasso trace): a bracket beside its rows, from `y1` down to `y2`, which repeat forever. */
+  loop: { y1: number; y2: number; x: number } | null;
   cycle: SeqCycle | null;
   /** The figure in sentences, one per row and one per cycle edge, for the text alternative. */
   sentences: string[];
@@ -269,7 +271,16 @@ export function sequenceLayout(trace: Trace, options: SeqOptions = {}): Sequence
     if (from !== null) bars.push({ lane, y1: from, y2: end, open: true, fromStart });
   });
   for (const b of bars.filter((x) => x.open && !x.fromStart)) sentences.push(`${threads[b.lane]} is still waiting at the end.`);
-  const tail = stillWaiting.length > 0 ? { y: end - 4, text: `… ${stillWaiting.join(', ')} still waiting` } : null;
+  let tail = stillWaiting.length > 0 ? { y: end - 4, text: `… ${stillWaiting.join(', ')} still waiting` } : null;
+  let loop: SequenceLayout['loop'] = null;
+  if (trace.loop) {
+    const { start, length, thread } = trace.loop;
+    const inLoop = rows.filter((r) => r.steps.some((n) => n > start && n <= start + length));
+    const from = `${start + 1}–${start + length}`;
+    loop = { y1: inLoop[0]!.y + 4, y2: inLoop[inLoop.length - 1]!.y + inLoop[inLoop.length - 1]!.height - 4, x: 3 };
+    tail = { y: end - 4, text: clip(`↺ steps ${from} again, forever`, labelChars) };
+    sentences.push(`Steps ${from} end in the state where they began, so they can repeat forever, and ${thread} waits throughout.`);
+  }
 
   const last = trace.states[trace.states.length - 1]!;
   const waits = waitForGraph(last);
@@ -282,5 +293,5 @@ export function sequenceLayout(trace: Trace, options: SeqOptions = {}): Sequence
     height = Math.max(...cycle.nodes.map((n) => n.y + n.h)) + 14;
     sentences.push(`${title}: ${graph.edges.map((e) => e.text).join(' ')}`);
   }
-  return { width, height, lanes, labelX, labelChars, rows, bars, tail, cycle, sentences };
+  return { width, height, lanes, labelX, labelChars, rows, bars, tail, loop, cycle, sentences };
 }

@@ -1,5 +1,5 @@
 /** The messages between the widget and its search worker. */
-import type { Bound, ExploreStats, ResolvedOptions, Verdict } from '@interleave/engine';
+import type { Bound, ExploreStats, Loop, ResolvedOptions, Verdict } from '@interleave/engine';
 
 /** The search's bounds in the browser: the engine's defaults, with less time. */
 export const SEARCH_BOUNDS = { maxExecutions: 100_000, timeBudgetMs: 15_000 } as const;
@@ -23,6 +23,8 @@ export interface SearchResult {
   /** The shortest failing schedule, when there is one. */
   schedule?: string;
   steps?: number;
+  /** For a starvation: the loop of the lasso `schedule` (`prefix(loop)`), which repeats forever. */
+  loop?: Loop;
   complete: boolean;
   incomplete?: { bound: Bound; message: string };
   stats: ExploreStats;

@@ -29,6 +29,7 @@ async function run(scope: WorkerScope, req: SearchRequest): Promise<void> {
         verdict: r.verdict,
         message: r.message,
         ...(r.counterexample ? { schedule: r.counterexample.schedule, steps: r.counterexample.steps.length } : {}),
+        ...(r.counterexample?.loop ? { loop: r.counterexample.loop } : {}),
         complete: r.complete,
         ...(r.incomplete ? { incomplete: r.incomplete } : {}),
         stats: r.stats,

@@ -243,8 +243,10 @@ class Widget implements WidgetApi {
     const label = this.c.variants.find((v) => v.id === variant)?.label ?? variant;
     const took = `${plural(r.stats.executions, 'execution')} in ${(r.stats.ms / 1000).toFixed(2)} s`;
     if (r.schedule !== undefined) {
-      const names = this.session.decode(r.schedule);
-      this.search.finished(h('p', { attrs: { 'data-verdict': r.verdict } }, h('strong', { text: `Found a ${r.verdict}` }), ` (${took}). The shortest takes ${plural(names.length, 'step')}: ${names.join(', ')}.`));
+      // A starvation's lasso, prefix(loop), is replayed as the prefix and the loop once.
+      const names = this.session.decode(r.schedule.replace(/[()]/g, ''));
+      const loop = r.loop ? ` Steps ${r.loop.start + 1}–${r.loop.start + r.loop.length} are a loop that comes back to where it began and repeats forever, while ${r.loop.thread} waits.` : '';
+      this.search.finished(h('p', { attrs: { 'data-verdict': r.verdict } }, h('strong', { text: `Found a ${r.verdict}` }), ` (${took}). The shortest takes ${plural(names.length, 'step')}: ${names.join(', ')}.${loop}`));
       this.announcer.say(`Found a ${r.verdict}. Replaying its ${plural(names.length, 'step')}.`);
       this.replay(names, () => {
         this.search.note(`Replayed: the execution ends in ${this.session.frame.outcome?.verdict ?? 'no verdict'}.`);

@@ -9,29 +9,32 @@ export type Command =
 
 export const USAGE = `usage:
   interleave list [--json]
-  interleave explore <case | file> [--variant <v>] [--param <name>=<value>]... [--export <name>] [--json] [--lockdep]
-                     [--max-executions <n>] [--max-steps <n>] [--time-budget <ms>] [--preemption-bound <n>]
+  interleave explore <case | file> [--variant <v>] [--param <name>=<value>]... [--export <name>] [--json] [--lockdep] [--liveness]
+                     [--max-executions <n>] [--max-steps <n>] [--time-budget <ms>] [--preemption-bound <n>] [--max-states <n>]
   interleave replay <case | file> <schedule> [--variant <v>] [--param <name>=<value>]... [--export <name>] [--json]
 
 <file> is your own module (./my-scenario.ts, .js or .mjs) that exports scenarios; --export picks one.
-exit status: 0 ok, 1 a failing verdict (deadlock, violation, leak), 2 bad usage, 3 incomplete (a bound ran out first)`;
+--liveness also looks for starvation: a thread that waits forever while the others run in a loop;
+its schedule is a lasso, the loop in parentheses (a2b(cd)), which replay takes.
+exit status: 0 ok, 1 a failing verdict (deadlock, violation, leak, starvation), 2 bad usage, 3 incomplete (a bound ran out first)`;
 
 /** A usage error: printed as one line, exit status 2. */
 export class UsageError extends Error {}
 
 /** The command-line flag of each explore option, so messages name what the user can type. */
-export const FLAGS: Record<'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound', string> = {
+export const FLAGS: Record<'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound' | 'maxStates', string> = {
   maxExecutions: '--max-executions',
   maxSteps: '--max-steps',
   timeBudgetMs: '--time-budget',
   preemptionBound: '--preemption-bound',
+  maxStates: '--max-states',
 };
 
 const NUMERIC = Object.fromEntries(Object.entries(FLAGS).map(([option, flag]) => [flag, option])) as Record<string, keyof typeof FLAGS>;
 
 /** Rewrites the explore options named in an engine message as the flags that set them. */
 export function withFlags(text: string): string {
-  return text.replace(/\b(maxExecutions|maxSteps|timeBudgetMs|preemptionBound)\b/g, (m) => FLAGS[m as keyof typeof FLAGS]);
+  return text.replace(/\b(maxExecutions|maxSteps|timeBudgetMs|preemptionBound|maxStates)\b/g, (m) => FLAGS[m as keyof typeof FLAGS]);
 }
 
 /** Whether a target names a file (a path or a module extension) rather than a built-in case. */
@@ -45,7 +48,7 @@ export function parseArgs(argv: readonly string[]): Command {
   if (name === undefined) throw new UsageError('a command is needed (interleave help prints the usage)');
   const positional: string[] = [];
   const params: ParamValues = {};
-  const options: Record<string, number> = {};
+  const options: Record<string, number | boolean> = {};
   let json = false;
   let lockdep = false;
   let exportName: string | undefined;
@@ -58,6 +61,7 @@ export function parseArgs(argv: readonly string[]): Command {
     };
     if (arg === '--json') json = true;
     else if (arg === '--lockdep') lockdep = true;
+    else if (arg === '--liveness') options.liveness = true;
     else if (arg === '--variant') params.variant = value();
     else if (arg === '--export') exportName = value();
     else if (arg === '--param') {

@@ -1,5 +1,5 @@
 import type { Listing } from '../core/listing.ts';
-import type { Step } from '../core/simulation.ts';
+import type { Loop, Step } from '../core/simulation.ts';
 import type { Report } from '../explore.ts';
 import type { Case } from '../cases/types.ts';
 import { withFlags } from './args.ts';
@@ -12,26 +12,35 @@ function where(step: Step, listing: Listing | undefined): string {
   return fn ? `${fn.name}:${step.line}` : `line ${step.line}`;
 }
 
-/** One line a step, in columns: number, thread, operation, object, what happened, where. */
-export function timeline(steps: readonly Step[], listing?: Listing): string[] {
+/** One line a step, in columns: number, thread, operation, object, what happened, where; a lasso's loop is marked. */
+export function timeline(steps: readonly Step[], listing?: Listing, loop?: Loop): string[] {
   const rows = steps.map((s) => [`${s.index + 1}.`, s.thread, s.op, s.target ?? '', s.violation ? `${s.note ? `${s.note}; ` : ''}VIOLATION: ${s.violation}` : (s.note ?? ''), where(s, listing)]);
   const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => {
+  const lines = rows.map((r) => {
     const cols = r.slice(0, 4).map((x, c) => (c === 0 ? x.padStart(widths[c]!) : x.padEnd(widths[c]!)));
     const tail = r[5] ? `  [${r[5]}]` : '';
     return `  ${cols.join('  ')}  ${r[4]}${tail}`.trimEnd();
   });
+  if (!loop) return lines;
+  const end = loop.start + loop.length;
+  return [
+    ...lines.slice(0, loop.start),
+    `  loop (repeats forever; ${loop.thread} waits throughout):`,
+    ...lines.slice(loop.start, end).map((l) => `  |${l}`),
+    `  back to the state before step ${loop.start + 1}`,
+  ];
 }
 
 export function formatReport(target: Target, r: Report, lockdep: boolean): string {
   const out = [`${target.title}: ${r.verdict}`, withFlags(r.message)];
   if (r.counterexample) {
-    out.push('', ...timeline(r.counterexample.steps, target.listing), '');
+    out.push('', ...timeline(r.counterexample.steps, target.listing, r.counterexample.loop), '');
     out.push(`schedule: ${r.counterexample.schedule}  (${target.replayCommand(r.counterexample.schedule)})`);
   }
   const s = r.stats;
   const coverage = r.complete ? 'every interleaving covered' : `incomplete: ${withFlags(r.incomplete!.message)}`;
-  out.push(`explored ${s.executions} executions (${s.steps} steps) in ${s.ms} ms; ${coverage}`);
+  const states = s.states === undefined ? '' : `${s.states} states, `;
+  out.push(`explored ${states}${s.executions} executions (${s.steps} steps) in ${s.ms} ms; ${coverage}`);
   const warnings = r.lockdep.warnings;
   if (warnings.length === 0) out.push('lockdep: no warnings');
   else if (!lockdep) out.push(...warnings.map((w) => `lockdep: ${w.title} (${w.classes.join(' -> ')}); --lockdep prints the report`));

@@ -20,7 +20,7 @@ export interface Sources {
   module(path: string): Promise<Readonly<Record<string, unknown>>>;
 }
 
-const EXIT = { ok: 0, deadlock: 1, violation: 1, leak: 1, incomplete: 3 } as const;
+const EXIT = { ok: 0, deadlock: 1, violation: 1, leak: 1, starvation: 1, incomplete: 3 } as const;
 
 /** Runs the command line on `argv` (without `node` and the script) and returns the exit status. */
 export async function main(argv: readonly string[], sources: Sources, io: Io): Promise<number> {
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], sources: Sources, io: Io): P
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
-      io.out(cmd.json ? JSON.stringify({ ...target.json, ...trace }, null, 2) : [`${target.title}: ${trace.outcome}`, trace.message, '', ...timeline(trace.steps, target.listing)].join('\n'));
+      io.out(cmd.json ? JSON.stringify({ ...target.json, ...trace }, null, 2) : [`${target.title}: ${trace.outcome}`, trace.message, '', ...timeline(trace.steps, target.listing, trace.loop)].join('\n'));
       return EXIT[trace.outcome];
     }
     const options = { ...cmd.options };

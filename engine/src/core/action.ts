@@ -84,3 +84,19 @@ export function* at<T>(where: string | number, op: Op<T>): Op<T> {
     t.lines.pop();
   }
 }
+
+/**
+ * Runs the kernel operation `op` as one unit for the liveness check's state identity (see
+ * core/liveness/fingerprint.ts): once it returns, the results its steps received are replaced by its
+ * return value, the only thing its caller sees of it. So a `down_read` that slept and one that did
+ * not leave their thread in the same state. Sound for any operation: its own frames are gone once it
+ * returns.
+ */
+export function* settled<T>(op: Op<T>): Op<T> {
+  const t = currentThread();
+  const from = t.received.length;
+  const value = yield* op;
+  t.received.length = from;
+  t.received.push(value);
+  return value;
+}

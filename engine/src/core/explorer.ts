@@ -9,6 +9,7 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
+import { exploreLiveness } from './liveness/search.ts';
 
 export { DEFAULT_OPTIONS, validateOptions, type Bound, type ExecutionSummary, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './search/options.ts';
 export type { Failure, FailureKind } from './search/shortest.ts';
@@ -42,6 +43,7 @@ export function exploreScenario(
   observers: () => readonly WorldObserver[] = () => [],
 ): ExploreResult {
   const o = validateOptions(options);
+  if (o.liveness) return { ...exploreLiveness(scenario, o, observers, options.onProgress), options: o };
   const dpor = o.reduction === 'dpor' && o.preemptionBound === Infinity;
   const stats: ExploreStats = { executions: 0, steps: 0, redundant: 0, pruned: 0, failing: 0, longest: 0, ms: 0 };
   const budget = new Budget(o, options.onProgress, stats);

@@ -4,7 +4,7 @@ import { decodeSchedule, encodeSchedule } from './schedule.ts';
 import type { KThread } from './thread.ts';
 import type { World, WorldObserver } from './world.ts';
 
-export type Verdict = 'ok' | 'deadlock' | 'violation' | 'leak' | 'incomplete';
+export type Verdict = 'ok' | 'deadlock' | 'violation' | 'leak' | 'starvation' | 'incomplete';
 
 /** One step of an execution, as reports and timelines show it. */
 export interface Step {
@@ -59,6 +59,15 @@ export interface Trace extends Outcome {
   steps: Step[];
   /** `states[0]` is the initial state; `states[i]` the state after step `i`. */
   states: WorldSnapshot[];
+  /** For a starvation (a lasso schedule, `prefix(loop)`): the loop, which can repeat forever. */
+  loop?: Loop;
+}
+
+/** The loop of a lasso: `steps[start]` to `steps[start + length - 1]` return to `states[start]`; `thread` waits throughout. */
+export interface Loop {
+  start: number;
+  length: number;
+  thread: string;
 }
 
 export function publicStep(rec: StepRecord, index: number, threads: readonly KThread[], violation?: string): Step {

@@ -1,6 +1,6 @@
 import type { Action, Op, ThreadBody } from './action.ts';
 import type { Access, KObject } from './object.ts';
-import { ScenarioError } from './violation.ts';
+import { ScenarioError, Violation } from './violation.ts';
 import type { World } from './world.ts';
 
 export type ThreadStatus = 'ready' | 'waiting' | 'done' | 'crashed';
@@ -37,6 +37,12 @@ export interface ThreadOptions {
   code?: string[];
   /** What the thread stands for in the story, in a few words: `'cxl driver'`, `'brk()'`. */
   role?: string;
+  /**
+   * Run the body again from the start each time it returns, forever (a reader that takes a lock in a
+   * loop). An iteration must keep nothing between iterations outside engine objects: the liveness
+   * check (`explore(s, { liveness: true })`) takes a restarted body's state to be its position alone.
+   */
+  forever?: boolean;
 }
 
 /** A kernel thread (or a user thread in the kernel): a generator body and the scheduler's view of it. */
@@ -45,7 +51,14 @@ export class KThread {
   readonly index: number;
   readonly name: string;
   readonly options: ThreadOptions;
-  private readonly gen: Op<void>;
+  private readonly body: ThreadBody;
+  private gen: Op<void>;
+  /**
+   * The results the body has received since it (re)started: with the body, they determine its local
+   * state (a body is deterministic and shares state only through objects). Read by the liveness check.
+   */
+  received: unknown[] = [];
+  private started = false;
   /** The step this thread takes next, or null once it has finished. */
   pending: Action | null = null;
   status: ThreadStatus = 'ready';
@@ -75,6 +88,7 @@ export class KThread {
     this.index = index;
     this.name = name;
     this.options = options;
+    this.body = body;
     this.gen = body();
   }
 
@@ -108,10 +122,24 @@ export class KThread {
 
   /** Runs the body until it yields its next action (or returns). Thread code runs here. */
   advance(value: unknown): void {
-    const r = this.gen.next(value);
+    if (this.started) this.received.push(value);
+    this.started = true;
+    let r = this.gen.next(value);
+    if (r.done && this.options.forever) r = this.restart();
     if (!r.done && !isAction(r.value)) throw new ScenarioError(notAStep(this.name, r.value));
     this.pending = r.done ? null : r.value;
     if (r.done) this.status = 'done';
+  }
+
+  /** Starts a `forever` body's next iteration, which must begin with a step and holds no lock from the last. */
+  private restart(): IteratorResult<Action, void> {
+    const h = this.held[0];
+    if (h) throw new Violation('lock-held-at-exit', `${this.name} ended an iteration of its forever body while holding ${h.lock.name}`);
+    this.gen = this.body();
+    this.received = [];
+    const r = this.gen.next();
+    if (r.done) throw new ScenarioError(`${this.name}'s forever body returned without taking a step: it would loop without end`);
+    return r;
   }
 
   holds(lock: KObject): Held | undefined {

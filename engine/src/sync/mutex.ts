@@ -1,4 +1,4 @@
-import { act, dynamicAct, perform, wakeAct, type Op } from '../core/action.ts';
+import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
 import { READ, WRITE, access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -119,7 +119,11 @@ export class Mutex extends Lock {
   }
 }
 
-export function* mutex_lock(m: Mutex): Op<void> {
+export function mutex_lock(m: Mutex): Op<void> {
+  return settled(mutexLock(m));
+}
+
+function* mutexLock(m: Mutex): Op<void> {
   if (!(yield* perform(act('mutex_lock', m, WRITE, (t) => m.lock(t))))) return;
   while (!(yield* perform(wakeAct('mutex_lock', m, WRITE, (t) => m.retry(t))))) {
     // woken, but another thread took the mutex first: sleep again

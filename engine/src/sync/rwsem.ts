@@ -1,4 +1,4 @@
-import { act, dynamicAct, perform, wakeAct, type Op } from '../core/action.ts';
+import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
 import { ADD, READ, WRITE, access, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -218,12 +218,12 @@ function* lockStep(sem: RwSemaphore, mode: 'read' | 'write', op: string): Op<voi
 
 /** Takes the rwsem for read; sleeps while a writer holds it (or, under 'fifo', while anyone waits). */
 export function down_read(sem: RwSemaphore): Op<void> {
-  return lockStep(sem, 'read', 'down_read');
+  return settled(lockStep(sem, 'read', 'down_read'));
 }
 
 /** Takes the rwsem for write; sleeps until every holder has released it. */
 export function down_write(sem: RwSemaphore): Op<void> {
-  return lockStep(sem, 'write', 'down_write');
+  return settled(lockStep(sem, 'write', 'down_write'));
 }
 
 /** Returns true if it took the lock for read; fails whenever a writer holds it or anyone waits. */

@@ -1,4 +1,4 @@
-import { act, dynamicAct, perform, wakeAct, type Op } from '../core/action.ts';
+import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
 import { READ, WRITE, access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -95,7 +95,7 @@ function* spinLock(l: Spinlock, op: string): Op<void> {
 }
 
 export function spin_lock(l: Spinlock): Op<void> {
-  return spinLock(l, 'spin_lock');
+  return settled(spinLock(l, 'spin_lock'));
 }
 
 export function* spin_trylock(l: Spinlock): Op<boolean> {

@@ -10,7 +10,7 @@ import { pick, rng } from './random.ts';
  * and rwsems under every policy), with trylocks, downgrades, a counter that threads bump and
  * assert on, a wait queue, and a spinlock (inside which a sleeping lock is a violation).
  */
-type Mode = 'read' | 'write' | 'x';
+export type Mode = 'read' | 'write' | 'x';
 export type Instr =
   | { op: 'lock'; lock: number; mode: Mode }
   | { op: 'unlock'; lock: number; mode: Mode }
@@ -104,22 +104,23 @@ interface Env {
   spin: Spinlock;
 }
 
-function* lock(env: Env, i: number, mode: Mode): Op<void> {
-  const l = env.locks[i]!;
+/** Takes lock `i` of `locks` in `mode`: a mutex, or an rwsem for read or write (the liveness programs use these too). */
+export function* lock(locks: readonly (Mutex | RwSemaphore)[], i: number, mode: Mode): Op<void> {
+  const l = locks[i]!;
   if (l.kind === 'mutex') yield* mutex_lock(l as Mutex);
   else if (mode === 'read') yield* down_read(l as RwSemaphore);
   else yield* down_write(l as RwSemaphore);
 }
 
-function* unlock(env: Env, i: number, mode: Mode): Op<void> {
-  const l = env.locks[i]!;
+export function* unlock(locks: readonly (Mutex | RwSemaphore)[], i: number, mode: Mode): Op<void> {
+  const l = locks[i]!;
   if (l.kind === 'mutex') yield* mutex_unlock(l as Mutex);
   else if (mode === 'read') yield* up_read(l as RwSemaphore);
   else yield* up_write(l as RwSemaphore);
 }
 
-function* trylock(env: Env, i: number, mode: Mode): Op<boolean> {
-  const l = env.locks[i]!;
+export function* trylock(locks: readonly (Mutex | RwSemaphore)[], i: number, mode: Mode): Op<boolean> {
+  const l = locks[i]!;
   if (l.kind === 'mutex') return yield* mutex_trylock(l as Mutex);
   return mode === 'read' ? yield* down_read_trylock(l as RwSemaphore) : yield* down_write_trylock(l as RwSemaphore);
 }
@@ -128,13 +129,13 @@ function* run(env: Env, instrs: readonly Instr[]): Op<void> {
   for (const ins of instrs) {
     switch (ins.op) {
       case 'lock':
-        yield* lock(env, ins.lock, ins.mode);
+        yield* lock(env.locks, ins.lock, ins.mode);
         break;
       case 'unlock':
-        yield* unlock(env, ins.lock, ins.mode);
+        yield* unlock(env.locks, ins.lock, ins.mode);
         break;
       case 'trylock':
-        if (yield* trylock(env, ins.lock, ins.mode)) yield* run(env, ins.then);
+        if (yield* trylock(env.locks, ins.lock, ins.mode)) yield* run(env, ins.then);
         break;
       case 'downgrade':
         yield* downgrade_write(env.locks[ins.lock] as RwSemaphore);

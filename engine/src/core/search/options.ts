@@ -2,7 +2,7 @@ import type { Verdict, WorldSnapshot } from '../simulation.ts';
 
 /** What `explore` takes and reports about the search itself: options, bounds, statistics. */
 
-export type Bound = 'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound';
+export type Bound = 'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound' | 'maxStates';
 
 export interface ExploreOptions {
   /** Stop after this many executions. */
@@ -20,6 +20,13 @@ export interface ExploreOptions {
   preemptionBound?: number;
   /** `'dpor'` (default) or `'none'`: enumerate every interleaving (for checking the reduction). */
   reduction?: 'dpor' | 'none';
+  /**
+   * Also look for starvation: a thread that waits forever while the others run in a cycle (see
+   * core/liveness/). The search is then stateful and exhaustive, without reduction.
+   */
+  liveness?: boolean;
+  /** With `liveness`: stop after visiting this many distinct states. */
+  maxStates?: number;
   /** Called about every 100 ms with the progress so far. */
   onProgress?: (stats: ExploreStats) => void;
   /** Called after each execution, to see every execution the search tried. */
@@ -43,6 +50,8 @@ export interface ResolvedOptions {
   timeBudgetMs: number;
   preemptionBound: number;
   reduction: 'dpor' | 'none';
+  liveness: boolean;
+  maxStates: number;
 }
 
 export const DEFAULT_OPTIONS: ResolvedOptions = {
@@ -51,6 +60,8 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   timeBudgetMs: 20_000,
   preemptionBound: Infinity,
   reduction: 'dpor',
+  liveness: false,
+  maxStates: 100_000,
 };
 
 export interface ExploreStats {
@@ -67,6 +78,8 @@ export interface ExploreStats {
   /** The longest execution, in steps. */
   longest: number;
   ms: number;
+  /** With `liveness`: the distinct states visited. */
+  states?: number;
 }
 
 export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
@@ -76,7 +89,7 @@ export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
     if (!known.has(k)) throw new Error(`explore: unknown option '${k}' (known: ${[...known].join(', ')})`);
   }
   const r = { ...DEFAULT_OPTIONS };
-  const count = (name: 'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound', min: number) => {
+  const count = (name: 'maxExecutions' | 'maxSteps' | 'timeBudgetMs' | 'preemptionBound' | 'maxStates', min: number) => {
     const v = options[name];
     if (v === undefined) return;
     if (typeof v !== 'number' || Number.isNaN(v) || v < min || (v !== Infinity && !Number.isInteger(v) && name !== 'timeBudgetMs')) {
@@ -88,6 +101,11 @@ export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
   count('maxSteps', 1);
   count('timeBudgetMs', 1);
   count('preemptionBound', 0);
+  count('maxStates', 1);
+  if (options.liveness !== undefined) {
+    if (typeof options.liveness !== 'boolean') throw new Error(`explore: liveness must be true or false, got ${JSON.stringify(options.liveness)}`);
+    r.liveness = options.liveness;
+  }
   if (r.maxSteps > 1_000_000) throw new Error(`explore: maxSteps must be at most 1000000, got ${r.maxSteps}`);
   if (options.reduction !== undefined) {
     if (options.reduction !== 'dpor' && options.reduction !== 'none') {

@@ -9,7 +9,7 @@ import type { Path } from './path.ts';
  * switches (see linearize.ts), then the smaller schedule token, so the report does not depend on the
  * order executions were explored in.
  */
-export type FailureKind = 'deadlock' | 'violation' | 'leak';
+export type FailureKind = 'deadlock' | 'violation' | 'leak' | 'starvation';
 
 /** The shortest failing execution found. */
 export interface Failure {
