@@ -1,0 +1,48 @@
+/**
+ * Who waits for whom, live: the wait-for graph of the state shown (src/lib/waitfor.ts), placed by
+ * the static pages' layout (src/lib/graph-layout.ts) and drawn by their renderer
+ * (src/lib/graph-svg.ts), the cycle in the failure colour. At a leak, the chain of references the
+ * engine's leak check found instead: what keeps the object alive. The edges in words follow the
+ * drawing (folded), for screen readers and for anyone who prefers reading.
+ */
+import type { LeakDetail, Outcome, WorldSnapshot } from '@interleave/engine';
+import { layoutGraph } from '../../lib/graph-layout.ts';
+import { graphSvg } from '../../lib/graph-svg.ts';
+import { cycleOf, leakGraph, waitForGraph, type Graph } from '../../lib/waitfor.ts';
+import { h } from './dom.ts';
+import { svgDom } from './svg.ts';
+
+let next = 0;
+
+export class WaitForView {
+  readonly element: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly id = `iw-waits-${next++}`;
+
+  constructor() {
+    this.body = h('div', { class: 'iw-waits-body' });
+    this.element = h('section', { class: 'iw-waits', attrs: { 'aria-label': 'Who waits for whom' } }, h('p', { class: 'iw-panel-title', text: 'Who waits for whom' }), this.body);
+  }
+
+  update(state: WorldSnapshot, outcome: Outcome | null): void {
+    const detail = outcome?.verdict === 'leak' ? (outcome.detail as LeakDetail | undefined) : undefined;
+    const leak = detail?.chain?.length ? leakGraph(detail) : null;
+    const graph: Graph = leak ?? waitForGraph(state);
+    const title = leak ? `What keeps ${detail!.object} alive` : 'Who waits for whom now';
+    this.element.dataset.cycle = String(cycleOf(graph).length > 0);
+    // A chain of references reads left to right, and takes the drawings' whole width.
+    this.element.dataset.kind = leak ? 'leak' : 'waits';
+    if (graph.edges.length === 0) {
+      this.body.replaceChildren(h('p', { class: 'iw-waits-empty', text: 'Nobody waits for anybody now.' }));
+      return;
+    }
+    const cycle = cycleOf(graph);
+    const labelOf = (id: string) => graph.nodes.find((n) => n.id === id)?.label ?? id;
+    const svg = svgDom(graphSvg(layoutGraph(graph, leak ? 'row' : 'circle'), { id: this.id, title, describedby: `${this.id}-edges`, cycle }));
+    this.body.replaceChildren(
+      svg,
+      h('p', { class: 'iw-waits-cycle' }, cycle.length ? h('strong', { text: `A cycle: ${[...cycle, cycle[0]!].map(labelOf).join(' → ')}.` }) : ''),
+      h('details', { class: 'iw-waits-words' }, h('summary', { text: 'In words' }), h('ul', { class: 'iw-waits-edges', attrs: { id: `${this.id}-edges` } }, ...graph.edges.map((e) => h('li', { text: e.text })))),
+    );
+  }
+}
