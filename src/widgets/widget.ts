@@ -83,7 +83,7 @@ class Widget implements WidgetApi {
     this.search = new SearchView({ find: () => void this.find(), cancel: () => this.cancelSearch() });
     const label = (id: string) => c.variants.find((v) => v.id === id)?.label ?? id;
     this.swimlane = new SwimlaneView({ seek: (i) => this.seek(i) });
-    this.challenge = ladder.length ? new LadderView(c.id, ladder, label, { switchTo: (r) => this.configure(r.variant, r.params), play: (r) => this.playAnswer(r), find: () => void this.find() }) : null;
+    this.challenge = ladder.length ? new LadderView(c.id, ladder, label, { switchTo: (r) => this.switchTo(r), play: (r) => this.playAnswer(r), find: () => void this.find() }) : null;
     this.notice = h('div', { class: 'iw-notice', attrs: { role: 'alert' } });
     this.notice.hidden = true;
     this.permalink = h('a', { class: 'iw-permalink', text: 'Link to this state' });
@@ -228,6 +228,12 @@ class Widget implements WidgetApi {
     job.cancelled = true;
     job.reason = reason;
     job.handle?.cancel();
+  }
+
+  /** A challenge's variant and parameters, from the start. */
+  private switchTo(r: Rung): void {
+    this.configure(r.variant, r.params);
+    if (this.session.length > 0) this.reset();
   }
 
   private playAnswer(ch: Rung): void {
