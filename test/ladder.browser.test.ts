@@ -142,7 +142,7 @@ describe('the ladder of challenges (cxl)', () => {
       expect(await ladder(w).locator('.iw-ladder-count').textContent()).toBe('2 of 4 done');
 
       // Rung 3: break the fix by hand (it holds), then the explorer covers every order.
-      await press(page, rung(w, 'hold'));
+      await press(page, ladder(w).getByRole('button', { name: 'Next challenge: Break the fix' }));
       expect(await rung(w, 'hold').getAttribute('aria-pressed')).toBe('true');
       await press(page, ladder(w).getByRole('button', { name: 'Switch to fixed' }));
       expect((await state(w)).variant).toBe('fixed');

@@ -79,6 +79,7 @@ export class LadderView {
   private held = { byHand: false, searched: false };
   private nextText: HTMLElement | null = null;
   private success: HTMLElement | null = null;
+  private onward: HTMLButtonElement | null = null;
 
   constructor(caseId: string, rungs: Rung[], label: (variant: string) => string, actions: LadderActions) {
     this.rungs = rungs;
@@ -128,15 +129,23 @@ export class LadderView {
       ...this.rungs.map((r, i) => {
         const isDone = this.progress.done.has(r.id);
         const b = h('button', { class: 'iw-rung-button', attrs: { type: 'button', 'data-rung': r.id, 'aria-pressed': String(r === this.selected) } }, `${i + 1}. ${titleOf(r)}`, isDone ? h('span', { class: 'iw-rung-done', text: ' ✓', attrs: { 'aria-hidden': 'true' } }) : null, isDone ? h('span', { class: 'visually-hidden', text: ' (done)' }) : null);
-        b.addEventListener('click', () => {
-          this.selected = r;
-          this.renderList();
-          this.renderBody();
-          this.list.querySelector<HTMLElement>(`[data-rung="${r.id}"]`)?.focus();
-        });
+        b.addEventListener('click', () => this.select(r));
         return h('li', {}, b);
       }),
     );
+  }
+
+  private select(r: Rung): void {
+    this.selected = r;
+    this.renderList();
+    this.renderBody();
+    this.list.querySelector<HTMLElement>(`[data-rung="${r.id}"]`)?.focus();
+  }
+
+  /** The first rung after the one selected (then from the top) not yet done. */
+  private nextRung(): Rung | undefined {
+    const i = this.rungs.indexOf(this.selected);
+    return [...this.rungs.slice(i + 1), ...this.rungs.slice(0, i)].find((r) => !this.progress.done.has(r.id));
   }
 
   private renderBody(): void {
@@ -174,7 +183,12 @@ export class LadderView {
     const switchButton = h('button', { class: 'iw-button', text: `Switch to ${this.label(r.variant)}`, attrs: { type: 'button', 'data-switch': '' } });
     switchButton.addEventListener('click', () => this.actions.switchTo(r));
     this.success = h('p', { class: 'iw-challenge-success', attrs: { role: 'status' } });
-    this.body.replaceChildren(h('p', { class: 'iw-rung-goal', text: r.goal }), h('div', { class: 'iw-buttons' }, switchButton, hintButton, nextButton, answerButton), hint, this.nextText, answer, this.success);
+    this.onward = h('button', { class: 'iw-button', attrs: { type: 'button', 'data-onward': '' } });
+    this.onward.addEventListener('click', () => {
+      const to = this.nextRung();
+      if (to) this.select(to);
+    });
+    this.body.replaceChildren(h('p', { class: 'iw-rung-goal', text: r.goal }), h('div', { class: 'iw-buttons' }, switchButton, hintButton, nextButton, answerButton), hint, this.nextText, answer, this.success, this.onward);
     this.refresh();
   }
 
@@ -189,6 +203,11 @@ export class LadderView {
     if (!this.success || !st) return;
     const met = r.id === 'hold' ? this.held.byHand && this.held.searched && here : this.meets(r, st);
     this.success.hidden = !met;
+    const onward = met ? this.nextRung() : undefined;
+    if (this.onward) {
+      this.onward.hidden = !onward;
+      this.onward.textContent = onward ? `Next challenge: ${titleOf(onward)}` : '';
+    }
     if (!met) return;
     const n = st.choices.length;
     const shortest = r.answer.length;

@@ -15,8 +15,8 @@ export interface SwimlaneActions {
   seek(index: number): void;
 }
 
-/** The layout's width for a box this wide (the figure's narrow and wide drawings at most). */
-const widthFor = (box: number) => Math.max(340, Math.min(560, Math.floor(box) - 4));
+/** The layout's width for a box this wide (at most the figure's wide drawing; narrower than 300, the box scrolls sideways). */
+const widthFor = (box: number) => Math.max(300, Math.min(560, Math.floor(box) - 2));
 
 let next = 0;
 
@@ -39,7 +39,7 @@ export class SwimlaneView {
       e.preventDefault();
       actions.seek(Math.min(Math.max(to, 0), this.length));
     });
-    this.element = h('section', { class: 'iw-lanes', attrs: { 'aria-label': 'Swimlane history' } }, h('p', { class: 'iw-panel-title', text: 'Swimlanes' }), this.box);
+    this.element = h('section', { class: 'iw-lanes', attrs: { 'aria-label': 'Swimlane history' } }, h('p', { class: 'iw-panel-title', text: 'The steps, one lane per thread' }), this.box);
   }
 
   /** `states[i]` is the state after step i (states[0] the start); `cursor` the step shown. */
@@ -60,7 +60,19 @@ export class SwimlaneView {
     const svg = svgDom(sequenceSvg(layout, { id: this.id, current: cursor }));
     svg.setAttribute('width', String(layout.width));
     svg.setAttribute('height', String(layout.height));
-    this.box.replaceChildren(svg);
+    // The lanes' names stay in view when the drawing scrolls: a sticky copy over the drawing's own.
+    const head = h('div', { class: 'iw-lanes-head', attrs: { 'aria-hidden': 'true' } });
+    const headHeight = Math.max(...layout.lanes.map((l) => l.nameY)) + 5;
+    head.style.height = `${headHeight}px`;
+    svg.style.marginTop = `-${headHeight}px`;
+    head.style.width = `${layout.width}px`;
+    for (const l of layout.lanes) {
+      const name = h('span', { text: l.thread });
+      name.style.left = `${l.x}px`;
+      name.style.top = `${l.nameY - 11}px`;
+      head.append(name);
+    }
+    this.box.replaceChildren(head, svg);
     // Keep the row shown in view, inside the box (never scrolling the page).
     const row = svg.querySelector<SVGGElement>('g.is-current');
     const y = row ? Number(row.querySelector('rect.hit')?.getAttribute('y') ?? 0) : 0;
