@@ -1,8 +1,9 @@
 /**
  * The reader-as-scheduler widget, mounted on an `<interleave-widget>` whose static form the site
  * rendered at build time (see src/components/CaseWidget.astro). It loads the case's code, then
- * shows one column per thread, every object's state, the history, the search and the challenge,
- * and keeps the URL hash as a permalink to what the reader sees.
+ * shows one column per thread, every object's state, the history (as a list and as swimlanes), who
+ * waits for whom, the search and the ladder of challenges, and keeps the URL hash as a permalink to
+ * what the reader sees.
  */
 import type { Step } from '@interleave/engine';
 import type { WidgetCase } from './case-shape.ts';
