@@ -122,7 +122,12 @@ describe('the ladder of challenges (cxl)', () => {
       await press(page, ladder(w).getByRole('button', { name: 'Show the next step' }));
       const next = ladder(w).locator('.iw-challenge-next');
       expect(await next.textContent()).toBe(`Next step: step ${f.answer[0]} (step 1 of the shortest failure's ${f.answer.length}).`);
-      await keySteps(page, w, f.answer.slice(0, 1));
+      // A thread's key, pressed on a rung, steps it; the rung keeps the focus.
+      const names = await w.evaluate((el) => [...el.querySelectorAll<HTMLElement>('.iw-thread')].map((t) => t.dataset.thread!));
+      await rung(w, 'fail').focus();
+      await page.keyboard.press(String(names.indexOf(f.answer[0]!) + 1));
+      expect((await state(w)).schedule.length).toBeGreaterThan(0);
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-rung'))).toBe('fail');
       expect(await next.textContent()).toBe(`Next step: step ${f.answer[1]} (step 2 of the shortest failure's ${f.answer.length}).`);
       const wrong = f.answer[1] === 'T1' ? 'T2' : 'T1';
       await keySteps(page, w, [wrong]);

@@ -123,6 +123,8 @@ export class LadderView {
   }
 
   private renderList(): void {
+    // A rung button with the focus keeps it (a digit key pressed there steps a thread, and renders the list again).
+    const focused = (document.activeElement as HTMLElement | null)?.closest?.<HTMLElement>('.iw-rung-button')?.dataset.rung;
     const done = this.rungs.filter((r) => this.progress.done.has(r.id)).length;
     this.count.textContent = `${done} of ${this.rungs.length} done`;
     this.list.replaceChildren(
@@ -133,6 +135,7 @@ export class LadderView {
         return h('li', {}, b);
       }),
     );
+    if (focused) this.list.querySelector<HTMLElement>(`[data-rung="${focused}"]`)?.focus();
   }
 
   private select(r: Rung): void {
