@@ -4,7 +4,7 @@
  * history (which turns it into DOM and marks the step shown). Colours come from the classes in
  * src/styles/sequence.css.
  */
-import { clip, SEQ_FONT, type SequenceLayout } from './sequence.ts';
+import { clip, SEQ_FONT, type SeqCycle, type SequenceLayout } from './sequence.ts';
 import { el, text, type SvgNode } from './svg-tree.ts';
 
 export interface SeqSvgOptions {
@@ -55,17 +55,7 @@ export function sequenceSvg(L: SequenceLayout, o: SeqSvgOptions): SvgNode {
     );
   });
   const C = L.cycle;
-  const cycle = C
-    ? el(
-        'g',
-        { class: 'cycle' },
-        text('text', { class: 'cycle-title', x: C.nodes[0]!.x - 30, y: C.y + 8 }, C.title),
-        ...C.edges.map((e) =>
-          el('g', { class: 'edge' }, el('path', { d: e.d, 'marker-end': `url(#${id}-arrow)` }), text('text', { x: e.lx, y: e.ly }, clip(e.back ? `↺ ${e.label}` : e.label, Math.floor((L.width - e.lx - 4) / CHAR)))),
-        ),
-        ...C.nodes.map((nd) => el('g', { class: 'node' }, el('rect', { x: nd.x, y: nd.y, width: nd.w, height: nd.h, rx: 4 }), text('text', { x: nd.x + 8, y: nd.y + 15 }, clip(nd.label, Math.floor((nd.w - 14) / CHAR))))),
-      )
-    : null;
+  const cycle = C ? cycleGroup(C, id, L.width) : null;
   const named = o.title !== undefined;
   return el(
     'svg',
@@ -76,11 +66,39 @@ export function sequenceSvg(L: SequenceLayout, o: SeqSvgOptions): SvgNode {
       'font-size': SEQ_FONT,
     },
     named ? text('title', { id: `${id}-title` }, o.title!) : null,
-    el('defs', {}, el('marker', { id: `${id}-arrow`, class: 'seq-arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, el('path', { d: 'M0,0 L10,5 L0,10 z' }))),
+    arrowDefs(id),
     ...L.lanes.map((l) => el('g', { class: 'lane' }, text('text', { class: 'lane-name', x: l.x, y: l.nameY, 'text-anchor': 'middle' }, l.thread), el('line', { x1: l.x, y1: l.nameY + 6, x2: l.x, y2: (C?.y ?? L.height) - 4 }))),
     ...L.bars.map((b) => el('rect', { class: ['bar', b.open ? 'open' : '', b.fromStart ? 'idle' : ''].filter(Boolean).join(' '), x: L.lanes[b.lane]!.x - 3, y: b.y1, width: 6, height: Math.max(2, b.y2 - b.y1), rx: 2 })),
     ...rows,
     L.tail ? text('text', { class: 'tail', x: L.labelX, y: L.tail.y }, L.tail.text) : null,
     cycle,
+  );
+}
+
+const arrowDefs = (id: string) =>
+  el('defs', {}, el('marker', { id: `${id}-arrow`, class: 'seq-arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto-start-reverse' }, el('path', { d: 'M0,0 L10,5 L0,10 z' })));
+
+/** The cycle at the end: a column of boxes, each edge an arrow down, the closing one back up. */
+function cycleGroup(C: SeqCycle, id: string, width: number): SvgNode {
+  return el(
+    'g',
+    { class: 'cycle' },
+    text('text', { class: 'cycle-title', x: C.nodes[0]!.x - 30, y: C.y + 8 }, C.title),
+    ...C.edges.map((e) =>
+      el('g', { class: 'edge' }, el('path', { d: e.d, 'marker-end': `url(#${id}-arrow)` }), text('text', { x: e.lx, y: e.ly }, clip(e.back ? `↺ ${e.label}` : e.label, Math.floor((width - e.lx - 4) / CHAR)))),
+    ),
+    ...C.nodes.map((nd) => el('g', { class: 'node' }, el('rect', { x: nd.x, y: nd.y, width: nd.w, height: nd.h, rx: 4 }), text('text', { x: nd.x + 8, y: nd.y + 15 }, clip(nd.label, Math.floor((nd.w - 14) / CHAR))))),
+  );
+}
+
+/** A cycle on its own (the widget's reference chain at a leak), drawn as under the case figure. */
+export function cycleSvg(C: SeqCycle, width: number, o: { id: string; title: string; describedby: string }): SvgNode {
+  const height = Math.max(...C.nodes.map((n) => n.y + n.h)) + 10;
+  return el(
+    'svg',
+    { class: 'seq-svg', role: 'img', 'aria-labelledby': `${o.id}-title`, 'aria-describedby': o.describedby, viewBox: `0 0 ${width} ${height}`, 'font-size': SEQ_FONT },
+    text('title', { id: `${o.id}-title` }, o.title),
+    arrowDefs(o.id),
+    cycleGroup(C, o.id, width),
   );
 }

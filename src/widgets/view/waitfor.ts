@@ -2,15 +2,20 @@
  * Who waits for whom, live: the wait-for graph of the state shown (src/lib/waitfor.ts), placed by
  * the static pages' layout (src/lib/graph-layout.ts) and drawn by their renderer
  * (src/lib/graph-svg.ts), the cycle in the failure colour. At a leak, the chain of references the
- * engine's leak check found instead: what keeps the object alive. The edges in words follow the
+ * engine's leak check found instead (what keeps the object alive), drawn as under the case figure. The edges in words follow the
  * drawing (folded), for screen readers and for anyone who prefers reading.
  */
 import type { LeakDetail, Outcome, WorldSnapshot } from '@interleave/engine';
 import { layoutGraph } from '../../lib/graph-layout.ts';
 import { graphSvg } from '../../lib/graph-svg.ts';
+import { cycleLayout } from '../../lib/sequence.ts';
+import { cycleSvg } from '../../lib/sequence-svg.ts';
 import { cycleOf, leakGraph, waitForGraph, type Graph } from '../../lib/waitfor.ts';
 import { h } from './dom.ts';
 import { svgDom } from './svg.ts';
+
+/** The width the chain of references is laid out for (the case figure's narrow drawing). */
+const CHAIN_WIDTH = 340;
 
 let next = 0;
 
@@ -30,7 +35,6 @@ export class WaitForView {
     const graph: Graph = leak ?? waitForGraph(state);
     const title = leak ? `What keeps ${detail!.object} alive` : 'Who waits for whom now';
     this.element.dataset.cycle = String(cycleOf(graph).length > 0);
-    // A chain of references reads left to right, and takes the drawings' whole width.
     this.element.dataset.kind = leak ? 'leak' : 'waits';
     if (graph.edges.length === 0) {
       this.body.replaceChildren(h('p', { class: 'iw-waits-empty', text: 'Nobody waits for anybody now.' }));
@@ -38,7 +42,9 @@ export class WaitForView {
     }
     const cycle = cycleOf(graph);
     const labelOf = (id: string) => graph.nodes.find((n) => n.id === id)?.label ?? id;
-    const svg = svgDom(graphSvg(layoutGraph(graph, leak ? 'row' : 'circle'), { id: this.id, title, describedby: `${this.id}-edges`, cycle }));
+    const o = { id: this.id, title, describedby: `${this.id}-edges` };
+    // A chain of references is drawn as under the case figure: a column, the closing edge back up.
+    const svg = svgDom(leak ? cycleSvg(cycleLayout(leak, 6, CHAIN_WIDTH, title), CHAIN_WIDTH, o) : graphSvg(layoutGraph(graph), { ...o, cycle }));
     this.body.replaceChildren(
       svg,
       h('p', { class: 'iw-waits-cycle' }, cycle.length ? h('strong', { text: `A cycle: ${[...cycle, cycle[0]!].map(labelOf).join(' → ')}.` }) : ''),
