@@ -81,6 +81,14 @@ describe('the swimlane history and the wait-for graph', () => {
       // The focus stays on the drawing, and the steps are all still there.
       expect(await page.evaluate(() => document.activeElement?.classList.contains('iw-lanes-box'))).toBe(true);
       expect(await w.locator('.iw-steps li').count()).toBe(f.answer.length);
+      // The edges in words, opened from the keyboard, stay open (and keep the focus) as the steps change.
+      await page.keyboard.press('End');
+      await waits.locator('summary').focus();
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('u');
+      expect(await lanes(w).getAttribute('aria-valuenow')).toBe(String(f.answer.length - 1));
+      expect(await waits.locator('details').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
+      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SUMMARY');
     });
   });
 

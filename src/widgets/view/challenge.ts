@@ -187,6 +187,7 @@ export class LadderView {
     switchButton.addEventListener('click', () => this.actions.switchTo(r));
     this.success = h('p', { class: 'iw-challenge-success', attrs: { role: 'status' } });
     this.onward = h('button', { class: 'iw-button', attrs: { type: 'button', 'data-onward': '' } });
+    this.onward.hidden = true;
     this.onward.addEventListener('click', () => {
       const to = this.nextRung();
       if (to) this.select(to);

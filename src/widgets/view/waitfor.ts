@@ -2,8 +2,9 @@
  * Who waits for whom, live: the wait-for graph of the state shown (src/lib/waitfor.ts), placed by
  * the static pages' layout (src/lib/graph-layout.ts) and drawn by their renderer
  * (src/lib/graph-svg.ts), the cycle in the failure colour. At a leak, the chain of references the
- * engine's leak check found instead (what keeps the object alive), drawn as under the case figure. The edges in words follow the
- * drawing (folded), for screen readers and for anyone who prefers reading.
+ * engine's leak check found instead (what keeps the object alive), drawn as under the case figure.
+ * The edges in words follow the drawing (folded), for screen readers and for anyone who prefers
+ * reading.
  */
 import type { LeakDetail, Outcome, WorldSnapshot } from '@interleave/engine';
 import { layoutGraph } from '../../lib/graph-layout.ts';
@@ -34,21 +35,28 @@ export class WaitForView {
     const leak = detail?.chain?.length ? leakGraph(detail) : null;
     const graph: Graph = leak ?? waitForGraph(state);
     const title = leak ? `What keeps ${detail!.object} alive` : 'Who waits for whom now';
-    this.element.dataset.cycle = String(cycleOf(graph).length > 0);
+    const cycle = cycleOf(graph);
+    this.element.dataset.cycle = String(cycle.length > 0);
     this.element.dataset.kind = leak ? 'leak' : 'waits';
     if (graph.edges.length === 0) {
       this.body.replaceChildren(h('p', { class: 'iw-waits-empty', text: 'Nobody waits for anybody now.' }));
       return;
     }
-    const cycle = cycleOf(graph);
     const labelOf = (id: string) => graph.nodes.find((n) => n.id === id)?.label ?? id;
     const o = { id: this.id, title, describedby: `${this.id}-edges` };
     // A chain of references is drawn as under the case figure: a column, the closing edge back up.
     const svg = svgDom(leak ? cycleSvg(cycleLayout(leak, 6, CHAIN_WIDTH, title), CHAIN_WIDTH, o) : graphSvg(layoutGraph(graph), { ...o, cycle }));
+    // The edges in words stay open from one step to the next once the reader opened them.
+    const old = this.body.querySelector('details');
+    const open = old?.open ?? false;
+    const focused = !!old && old.contains(document.activeElement);
+    const words = h('details', { class: 'iw-waits-words' }, h('summary', { text: 'In words' }), h('ul', { class: 'iw-waits-edges', attrs: { id: `${this.id}-edges` } }, ...graph.edges.map((e) => h('li', { text: e.text }))));
+    words.open = open;
     this.body.replaceChildren(
       svg,
       h('p', { class: 'iw-waits-cycle' }, cycle.length ? h('strong', { text: `A cycle: ${[...cycle, cycle[0]!].map(labelOf).join(' → ')}.` }) : ''),
-      h('details', { class: 'iw-waits-words' }, h('summary', { text: 'In words' }), h('ul', { class: 'iw-waits-edges', attrs: { id: `${this.id}-edges` } }, ...graph.edges.map((e) => h('li', { text: e.text })))),
+      words,
     );
+    if (focused) words.querySelector('summary')!.focus();
   }
 }
