@@ -1,9 +1,9 @@
 /**
  * The widget's swimlane history, live wait-for graph and ladder of challenges, in Debian's Chromium
  * on the built site, from the keyboard (clicks only where the scrub by click is what is tested): the
- * swimlane's scrub, the graph's cycle at a deadlock and the reference chain at intel-svm's leak,
- * each rung of cxl's ladder with its three hints, progress that survives a reload (and a browser
- * that refuses storage), axe-core in light and dark, and a 360 px screen.
+ * swimlane's scrub, the graph's cycle at a deadlock, hmm's wait for a condition, the reference chain
+ * at intel-svm's leak, each rung of cxl's ladder with its three hints, progress that survives a
+ * reload (and a browser that refuses storage), axe-core in light and dark, and a 360 px screen.
  */
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
@@ -90,6 +90,23 @@ describe('the swimlane history and the wait-for graph', () => {
       expect(await waits.locator('details').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
       expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('SUMMARY');
     });
+  });
+
+  it('says who waits for no thread in particular, at hmm’s deadlock (a wait for a condition, not a cycle)', async () => {
+    await session(
+      async (page) => {
+        const w = await openWidget(page, url('hmm'), 'hmm');
+        await press(page, ladder(w).getByRole('button', { name: 'Show a hint' }));
+        await press(page, ladder(w).getByRole('button', { name: 'Show the answer' }));
+        await press(page, ladder(w).getByRole('button', { name: 'Play the answer' }));
+        expect((await state(w)).verdict).toBe('deadlock');
+        const waits = w.locator('.iw-waits');
+        expect(await waits.getAttribute('data-cycle')).toBe('false');
+        expect(await waits.textContent()).toMatch(/\b\w+ waits in wait_event on \S+ .+, for no thread in particular\./);
+        expect(await waits.textContent()).not.toContain('Nobody waits');
+      },
+      { reducedMotion: 'reduce' },
+    );
   });
 
   it('draws, at intel-svm’s leak, the chain of references that keeps the mm alive', async () => {

@@ -38,8 +38,11 @@ export class WaitForView {
     const cycle = cycleOf(graph);
     this.element.dataset.cycle = String(cycle.length > 0);
     this.element.dataset.kind = leak ? 'leak' : 'waits';
+    // A thread can wait for a condition no thread is named for (an event, a count): said in words.
+    const alone = leak ? [] : state.threads.filter((t) => t.waiting && t.waiting.blockers.length === 0);
+    const aloneText = alone.map((t) => `${t.name} waits in ${t.waiting!.op} on ${t.waiting!.object}${t.waiting!.text ? ` ${t.waiting!.text}` : ''}, for no thread in particular.`).join(' ');
     if (graph.edges.length === 0) {
-      this.body.replaceChildren(h('p', { class: 'iw-waits-empty', text: 'Nobody waits for anybody now.' }));
+      this.body.replaceChildren(h('p', { class: 'iw-waits-empty', text: aloneText || 'Nobody waits for anybody now.' }));
       return;
     }
     const labelOf = (id: string) => graph.nodes.find((n) => n.id === id)?.label ?? id;
@@ -55,6 +58,7 @@ export class WaitForView {
     this.body.replaceChildren(
       svg,
       h('p', { class: 'iw-waits-cycle' }, cycle.length ? h('strong', { text: `A cycle: ${[...cycle, cycle[0]!].map(labelOf).join(' → ')}.` }) : ''),
+      aloneText ? h('p', { class: 'iw-waits-empty', text: aloneText }) : '',
       words,
     );
     if (focused) words.querySelector('summary')!.focus();
