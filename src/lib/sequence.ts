@@ -176,7 +176,7 @@ function rowsOf(trace: Trace, o: SeqOptions): { steps: number[]; key: boolean }[
 const objectOf = (s: Step) => (s.target ? `(${s.target})` : '');
 
 /** Lays a cycle out as a column of boxes, each edge an arrow down, the closing edge back up on the left. */
-function cycleLayout(graph: Graph, y0: number, width: number, title: string): SeqCycle {
+export function cycleLayout(graph: Graph, y0: number, width: number, title: string): SeqCycle {
   const order: string[] = [];
   // Follow the edges from the first node, so the column reads as the cycle does.
   let at = graph.edges[0]?.from;

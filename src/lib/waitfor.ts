@@ -3,7 +3,7 @@
  * labelled with the operation and object, as the engine explains the wait. A deadlock of locks
  * shows up as a cycle; a thread waiting on a condition nobody can make true has no edge out.
  */
-import type { WorldSnapshot } from '@interleave/engine';
+import type { LeakDetail, WorldSnapshot } from '@interleave/engine';
 
 export interface GraphNode {
   id: string;
@@ -44,6 +44,14 @@ export function waitForGraph(state: WorldSnapshot): Graph {
   }
   const nodes = state.threads.filter((t) => involved.has(t.name)).map((t) => ({ id: t.name, label: t.name, kind: 'thread' as const }));
   return { nodes, edges };
+}
+
+/** A leak's chain of references, as the engine's leak check reports it: who holds whom. */
+export function leakGraph(detail: LeakDetail): Graph {
+  return {
+    nodes: [...new Set(detail.chain.flatMap((e) => [e.holder, e.held]))].map((id) => ({ id, label: id, kind: 'object' as const })),
+    edges: detail.chain.map((e) => ({ from: e.holder, to: e.held, label: `${e.kind} (${e.op})`, text: `${e.holder} holds ${e.held} (${e.kind}, taken by ${e.op} at step ${e.step + 1}).` })),
+  };
 }
 
 /** The threads on a cycle of the graph, or [] if it has none. */

@@ -11,6 +11,8 @@ import type { WidgetCase } from '../widgets/case-shape.ts';
 import { listingKey } from '../widgets/listing-key.ts';
 import { counterexampleTrace, exploreOnce } from './run.ts';
 import { plural } from './format.ts';
+import { ladderOf } from './ladder.ts';
+import type { Rung } from '../widgets/ladder-shape.ts';
 
 export type Params = Record<string, string | number>;
 
@@ -32,6 +34,8 @@ export interface WidgetModel {
   /** The shortest failure of the shown variant, replayed, or null when it has none. */
   trace: Trace | null;
   challenge: WidgetChallenge | null;
+  /** The ladder of challenges (src/lib/ladder.ts). */
+  ladder: Rung[];
 }
 
 /** At most this many scenarios are built to collect the listings of a case's named-value parameters. */
@@ -90,5 +94,5 @@ export function widgetModel(c: WidgetCase, given: { variant?: string; params?: P
     }
     if (t) challenge = { variant: failing.id, verdict: r.verdict, answer: t.steps.map((st) => st.thread), hint: given.hint ?? hintOf(t) };
   }
-  return { c, variant, params, listings: widgetListings(c, params), report, trace: counterexampleTrace(scenario, report), challenge };
+  return { c, variant, params, listings: widgetListings(c, params), report, trace: counterexampleTrace(scenario, report), challenge, ladder: ladderOf(c, params, given.hint) };
 }

@@ -4,7 +4,7 @@
  */
 import type { Case } from '@interleave/engine/cases';
 
-export type WidgetCase = Pick<Case, 'title' | 'variants' | 'params' | 'listings' | 'build'> & {
+export type WidgetCase = Pick<Case, 'title' | 'variants' | 'params' | 'listings' | 'build' | 'fixParts'> & {
   id: string;
   summary?: string;
 };

@@ -1,8 +1,9 @@
 /**
  * The reader-as-scheduler widget, mounted on an `<interleave-widget>` whose static form the site
  * rendered at build time (see src/components/CaseWidget.astro). It loads the case's code, then
- * shows one column per thread, every object's state, the history, the search and the challenge,
- * and keeps the URL hash as a permalink to what the reader sees.
+ * shows one column per thread, every object's state, the history (as a list and as swimlanes), who
+ * waits for whom, the search and the ladder of challenges, and keeps the URL hash as a permalink to
+ * what the reader sees.
  */
 import type { Step } from '@interleave/engine';
 import type { WidgetCase } from './case-shape.ts';
@@ -13,7 +14,8 @@ import { SEARCH_BOUNDS, type SearchResult } from './search-protocol.ts';
 import { Session, type Params } from './session.ts';
 import { Announcer } from './view/announce.ts';
 import { AutorunView } from './view/autorun.ts';
-import { ChallengeView, type Challenge } from './view/challenge.ts';
+import type { Rung } from './ladder-shape.ts';
+import { LadderView } from './view/challenge.ts';
 import { ControlsView } from './view/controls.ts';
 import { FocusView } from './view/focus.ts';
 import { h, opText, plural } from './view/dom.ts';
@@ -21,7 +23,9 @@ import { HistoryView } from './view/history.ts';
 import { ObjectsView } from './view/objects.ts';
 import { SearchView } from './view/search.ts';
 import { noteText, StatusView } from './view/status.ts';
+import { SwimlaneView } from './view/swimlane.ts';
 import { ThreadsView } from './view/threads.ts';
+import { WaitForView } from './view/waitfor.ts';
 
 const STEP_DELAY_MS = 650;
 
@@ -38,25 +42,23 @@ export interface WidgetApi {
 }
 
 /** Build-time data of the static form: `data-*` attributes written by CaseWidget.astro. */
-function readConfig(host: HTMLElement): { caseId: string; variant: string; params: Params; challenge: Challenge | null } {
+function readConfig(host: HTMLElement): { caseId: string; variant: string; params: Params; ladder: Rung[] } {
   const d = host.dataset;
   const params = JSON.parse(d.params ?? '{}') as Params;
-  const answer = d.challengeAnswer ? (JSON.parse(d.challengeAnswer) as string[]) : [];
-  const challenge = d.challengeVariant && d.challengeVerdict && answer.length ? { variant: d.challengeVariant, verdict: d.challengeVerdict, answer, hint: d.challengeHint ?? '' } : null;
-  return { caseId: d.case ?? '', variant: d.variant ?? '', params, challenge };
+  const ladder = JSON.parse(d.ladder ?? '[]') as Rung[];
+  return { caseId: d.case ?? '', variant: d.variant ?? '', params, ladder };
 }
 
 export async function mount(host: HTMLElement): Promise<WidgetApi> {
   const config = readConfig(host);
   const c = await loadCase(config.caseId);
-  return new Widget(host, c, config.variant || c.variants[0]!.id, config.params, config.challenge);
+  return new Widget(host, c, config.variant || c.variants[0]!.id, config.params, config.ladder);
 }
 
 class Widget implements WidgetApi {
   private readonly host: HTMLElement;
   private readonly c: WidgetCase;
   private session: Session;
-  private readonly defaults: { variant: string; params: Params };
   private readonly controls: ControlsView;
   private readonly status = new StatusView();
   private readonly threads: ThreadsView;
@@ -65,7 +67,9 @@ class Widget implements WidgetApi {
   private readonly autorun: AutorunView;
   private readonly history: HistoryView;
   private readonly search: SearchView;
-  private readonly challenge: ChallengeView | null;
+  private readonly swimlane: SwimlaneView;
+  private readonly waits = new WaitForView();
+  private readonly challenge: LadderView | null;
   private readonly announcer = new Announcer();
   private readonly notice: HTMLElement;
   private readonly permalink: HTMLAnchorElement;
@@ -74,10 +78,9 @@ class Widget implements WidgetApi {
   /** Whether the last change came from the reader's own steps (for the challenge). */
   private byHand = true;
 
-  constructor(host: HTMLElement, c: WidgetCase, variant: string, params: Params, challenge: Challenge | null) {
+  constructor(host: HTMLElement, c: WidgetCase, variant: string, params: Params, ladder: Rung[]) {
     this.host = host;
     this.c = c;
-    this.defaults = { variant, params };
     this.session = new Session(c, variant, params);
     this.controls = new ControlsView(c, (v, p) => this.configure(v, p));
     this.threads = new ThreadsView(host, { step: (t) => this.step(t), run: (t) => this.runThread(t) });
@@ -85,7 +88,8 @@ class Widget implements WidgetApi {
     this.history = new HistoryView({ undo: () => this.undo(), reset: () => this.reset(), seek: (i) => this.seek(i) });
     this.search = new SearchView({ find: () => void this.find(), cancel: () => this.cancelSearch() });
     const label = (id: string) => c.variants.find((v) => v.id === id)?.label ?? id;
-    this.challenge = challenge ? new ChallengeView(challenge, label(challenge.variant), { play: () => this.playAnswer(challenge) }) : null;
+    this.swimlane = new SwimlaneView({ seek: (i) => this.seek(i) });
+    this.challenge = ladder.length ? new LadderView(c.id, ladder, label, { switchTo: (r) => this.switchTo(r), play: (r) => this.playAnswer(r), find: () => void this.find() }) : null;
     this.notice = h('div', { class: 'iw-notice', attrs: { role: 'alert' } });
     this.notice.hidden = true;
     this.permalink = h('a', { class: 'iw-permalink', text: 'Link to this state' });
@@ -98,6 +102,7 @@ class Widget implements WidgetApi {
       this.status.element,
       h('div', { class: 'iw-bench' }, this.autorun.element, this.focus.element, this.threads.element),
       h('section', { class: 'iw-objects-panel', attrs: { 'aria-label': 'Every other object' } }, h('p', { class: 'iw-panel-title', text: 'Every other object, by kind' }), this.objects.element),
+      h('div', { class: 'iw-pictures' }, this.swimlane.element, this.waits.element),
       this.history.element,
       this.search.element,
       h('p', { class: 'iw-keys' }, 'Keys, with the focus in the simulator: ', h('kbd', { text: '1' }), '–', h('kbd', { text: '9' }), ' step that thread, ', h('kbd', { text: 'U' }), ' undo. ', this.permalink),
@@ -237,6 +242,7 @@ class Widget implements WidgetApi {
     }
     this.pending = null;
     this.showResult(result, variant);
+    this.challenge?.searched(variant, params, result.verdict, result.complete);
   }
 
   private showResult(r: SearchResult, variant: string): void {
@@ -270,10 +276,16 @@ class Widget implements WidgetApi {
     job.handle?.cancel();
   }
 
-  private playAnswer(ch: Challenge): void {
+  /** A challenge's variant and parameters, from the start. */
+  private switchTo(r: Rung): void {
+    this.configure(r.variant, r.params);
+    if (this.session.length > 0) this.reset();
+  }
+
+  private playAnswer(ch: Rung): void {
     this.cancelSearch('Search cancelled.');
-    if (this.session.variant !== ch.variant || JSON.stringify(this.session.params) !== JSON.stringify(this.defaults.params)) {
-      this.session.configure(ch.variant, this.defaults.params);
+    if (this.session.variant !== ch.variant || JSON.stringify(this.session.params) !== JSON.stringify(ch.params)) {
+      this.session.configure(ch.variant, ch.params);
       this.rebuild();
     }
     this.announcer.say(`Playing the answer: ${ch.answer.join(', ')}.`);
@@ -428,7 +440,9 @@ class Widget implements WidgetApi {
     this.host.dataset.verdict = frame.outcome?.verdict ?? 'running';
     this.host.dataset.schedule = s.schedule();
     this.host.dataset.variant = s.variant;
-    this.challenge?.check(s.variant, frame.outcome?.verdict, s.cursor, this.byHand && s.cursor === s.length);
+    this.swimlane.update(s.run.frames.map((f) => f.step), s.run.frames, s.cursor);
+    this.waits.update(frame, frame.outcome);
+    this.challenge?.update({ variant: s.variant, params: s.params, verdict: frame.outcome?.verdict, choices: s.run.choices.slice(0, s.cursor), byHand: this.byHand && s.cursor === s.length });
     requestAnimationFrame(() => this.threads.reveal());
   }
 

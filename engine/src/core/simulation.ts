@@ -49,6 +49,8 @@ export interface WorldSnapshot {
 export interface Outcome {
   verdict: Verdict;
   message: string;
+  /** What the check that failed at the end found, where it says more than the message (a leak's `LeakDetail`). */
+  detail?: unknown;
 }
 
 /** A replayed execution: every step and the state after each one. */
@@ -199,7 +201,7 @@ export function terminalOutcome(t: Terminal): Outcome {
     case 'deadlock':
       return { verdict: 'deadlock', message: t.message };
     case 'end':
-      return { verdict: t.failure.verdict, message: t.failure.message };
+      return t.failure.detail === undefined ? { verdict: t.failure.verdict, message: t.failure.message } : { verdict: t.failure.verdict, message: t.failure.message, detail: t.failure.detail };
     case 'cut':
       return { verdict: 'incomplete', message: t.message };
   }
