@@ -25,6 +25,10 @@ export interface StepRecord {
   footprint: readonly Access[];
   /** Threads this step woke or granted a lock to. */
   woke: readonly number[];
+  /** The step is an acquisition the explorer postpones while it would block (Action.blocks). */
+  acquire: boolean;
+  /** The step releases its target (Action.releases). */
+  release: boolean;
 }
 
 /** A broken rule: which thread, after which step (-1: before its first step), and what. */
@@ -67,11 +71,31 @@ export class Execution {
     for (const t of this.threads) this.advance(t, undefined, -1);
   }
 
-  /** Indices of the threads that can take a step now. */
+  /**
+   * Indices of the threads the explorer may run now: the runnable ones, less those whose step is an
+   * acquisition that would block (Action.blocks), unless no other thread can run.
+   */
   runnable(): number[] {
     const r: number[] = [];
-    for (const t of this.threads) if (t.runnable) r.push(t.index);
-    return r;
+    const postponed: number[] = [];
+    for (const t of this.threads) {
+      if (!t.runnable) continue;
+      if (this.postponed(t)) postponed.push(t.index);
+      else r.push(t.index);
+    }
+    return r.length > 0 ? r : postponed;
+  }
+
+  /** Whether `t`'s next step is an acquisition that would only put it to sleep now. */
+  postponed(t: KThread): boolean {
+    const blocks = t.pending?.blocks;
+    if (!blocks) return false;
+    setRunning(t);
+    try {
+      return blocks(t);
+    } finally {
+      setRunning(null);
+    }
   }
 
   /** Takes one step of thread `tid`, which must be runnable. */
@@ -116,6 +140,8 @@ export class Execution {
       notes: draft.notes ?? NONE,
       footprint,
       woke: draft.woke ?? NONE,
+      acquire: action.blocks !== undefined,
+      release: action.releases === true,
     };
     this.steps.push(record);
     t.steps++;

@@ -72,7 +72,7 @@ export function exploreScenario(
     const rec = exec.step(tid);
     node.taken.set(tid, rec.footprint);
     const { clock, direct } = path.push(rec);
-    if (dpor) reverseRaces(path, stack, rec.tid, rec.wakeOf, clock, direct, path.length - 1);
+    if (dpor) reverseRaces(path, stack, rec.tid, rec.wakeOf, rec.acquire ? rec.target : null, clock, direct, path.length - 1);
   };
 
   /** Runs the current execution to its end, choosing the previous thread where it can. */
@@ -88,7 +88,11 @@ export function exploreScenario(
       }
       const prev = depth > 0 ? path.tid(depth - 1) : -1;
       const choices = node.runnable.filter((t) => !node.sleep.has(t));
-      if (choices.length === 0) return 'redundant';
+      if (choices.length === 0) {
+        // Everything that can run is asleep; an acquisition postponed here was never taken.
+        if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size));
+        return 'redundant';
+      }
       const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
       const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
       if (pick === undefined) return 'redundant';
@@ -103,7 +107,7 @@ export function exploreScenario(
     for (let d = stack.length - 1; d >= 0; d--) {
       const node = stack[d]!;
       for (const tid of [...node.backtrack].sort((a, b) => a - b)) {
-        if (node.done.has(tid) || node.sleep.has(tid)) continue;
+        if (node.done.has(tid) || node.sleep.has(tid) || !node.runnable.includes(tid)) continue;
         if (!budget.withinPreemptions(preemptionsWith(node, tid, d))) {
           node.done.add(tid);
           continue;

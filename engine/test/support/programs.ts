@@ -99,6 +99,7 @@ export function randomProgram(seed: number, size = { threads: [2, 3], instrs: 3 
 
 interface Env {
   locks: (Mutex | RwSemaphore)[];
+  mutexLock: (m: Mutex) => Op<void>;
   counter: Atomic;
   wq: WaitQueue;
   spin: Spinlock;
@@ -106,7 +107,7 @@ interface Env {
 
 function* lock(env: Env, i: number, mode: Mode): Op<void> {
   const l = env.locks[i]!;
-  if (l.kind === 'mutex') yield* mutex_lock(l as Mutex);
+  if (l.kind === 'mutex') yield* env.mutexLock(l as Mutex);
   else if (mode === 'read') yield* down_read(l as RwSemaphore);
   else yield* down_write(l as RwSemaphore);
 }
@@ -162,9 +163,11 @@ function* run(env: Env, instrs: readonly Instr[]): Op<void> {
   }
 }
 
-export function programScenario(p: Program, name = 'random program'): Scenario {
+/** `mutexLock` takes a mutex: `mutex_lock`, or another model of it to compare with. */
+export function programScenario(p: Program, name = 'random program', mutexLock: (m: Mutex) => Op<void> = mutex_lock): Scenario {
   return scenario(name, (k: Kernel) => {
     const env: Env = {
+      mutexLock,
       locks: p.locks.map((l, i) => (l.kind === 'mutex' ? k.mutex(`m${i}`) : k.rwsem(`s${i}`, { policy: l.policy }))),
       counter: k.atomic('counter'),
       wq: k.waitqueue('wq'),

@@ -1,4 +1,5 @@
 import type { Execution } from '../execution.ts';
+import { READ } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
 
@@ -22,30 +23,49 @@ import type { Path } from './path.ts';
  * it races with: the reversed order `v` is the steps after `e` that do not happen after it, then
  * the step. Its initials are the threads whose first step in `v` has nothing in `v` before it.
  */
-export function reverseRaces(path: Path, stack: readonly Node[], tid: number, wakeOf: number, clock: Int32Array, direct: readonly number[], last: number): void {
-  const before = (a: number, b: number) => (b === last ? path.before(a, clock) : path.hb(a, b));
-  for (const e of direct) {
-    if (path.tid(e) === tid || e === wakeOf) continue;
-    if (direct.some((d) => d !== e && d > e && path.hb(e, d))) continue; // ordered through another step: not a race
-    const node = stack[e]!;
-    const v: number[] = [];
-    for (let j = e + 1; j < last; j++) if (!path.hb(e, j)) v.push(j);
-    v.push(last);
-    const initials: number[] = [];
-    const seen = new Set<number>();
-    for (let k = 0; k < v.length; k++) {
-      const j = v[k]!;
-      const t = j === last ? tid : path.tid(j);
-      if (seen.has(t)) continue;
-      seen.add(t);
-      let first = true;
-      for (let m = 0; m < k && first; m++) if (before(v[m]!, j)) first = false;
-      if (first) initials.push(t);
-    }
-    if (initials.some((t) => node.backtrack.has(t))) continue;
-    initials.sort((a, b) => a - b);
-    node.backtrack.add(initials.find((t) => !node.sleep.has(t)) ?? initials[0]!);
+export function reverseRaces(path: Path, stack: readonly Node[], tid: number, wakeOf: number, acquires: string | null, clock: Int32Array, direct: readonly number[], last: number): void {
+  // For an acquisition (of a lock the explorer postpones while it is held), the releases and the
+  // attempts that only slept on that lock are not what orders it: it races with the step that last
+  // took the lock, whose release enabled it (Flanagan and Godefroid's "co-enabled" condition), and
+  // with attempts that slept there.
+  const passive = (x: number) => acquires !== null && path.steps[x]!.target === acquires && (path.steps[x]!.release || path.steps[x]!.blocked);
+  const races = direct.filter((d) => path.tid(d) !== tid && d !== wakeOf && (!passive(d) || path.steps[d]!.blocked));
+  if (acquires !== null) {
+    const taken = lastAcquisition(path, acquires, tid, last);
+    if (taken >= 0 && !races.includes(taken)) races.push(taken);
   }
+  for (const e of races) {
+    if (direct.some((x) => x !== e && x > e && !passive(x) && path.hb(e, x))) continue; // ordered through another step: not a race
+    const node = stack[e]!;
+    // The first step of each thread in v (its own clock entry there), in path order.
+    const firsts: { t: number; clock: Int32Array }[] = [];
+    const seen = new Set<number>();
+    const see = (t: number, c: Int32Array) => {
+      if (seen.has(t)) return;
+      seen.add(t);
+      firsts.push({ t, clock: c });
+    };
+    for (let j = e + 1; j < last; j++) if (!path.hb(e, j)) see(path.tid(j), path.clocks[j]!);
+    see(tid, clock);
+    // A first step has a step of v before it exactly when the first step in v of some thread
+    // happens before it; one comparison per thread, so the search stays linear in the path.
+    const initials = firsts
+      .filter((f) => !firsts.some((g) => g !== f && g.clock[g.t]! <= f.clock[g.t]!))
+      .map((f) => f.t);
+    // A thread postponed there (its acquisition would block) cannot start the reversed order.
+    const enabled = initials.filter((t) => node.runnable.includes(t)).sort((a, b) => a - b);
+    if (enabled.length === 0 || enabled.some((t) => node.backtrack.has(t))) continue;
+    node.backtrack.add(enabled.find((t) => !node.sleep.has(t)) ?? enabled[0]!);
+  }
+}
+
+/** The latest step before `last` of a thread other than `tid` that took the lock named `lock`, or -1. */
+function lastAcquisition(path: Path, lock: string, tid: number, last: number): number {
+  for (let j = last - 1; j >= 0; j--) {
+    const s = path.steps[j]!;
+    if (s.target === lock && s.tid !== tid && !s.release && !s.blocked && s.footprint.some((a) => (a & 3) !== READ)) return j;
+  }
+  return -1;
 }
 
 /**
@@ -62,7 +82,7 @@ export function pendingSteps(path: Path, stack: readonly Node[], exec: Execution
     if (!t.runnable || end.sleep.has(t.index)) continue;
     const wakeOf = t.pending!.wake ? t.wokenBy : -1;
     const { clock, direct } = path.dependencies(t.index, wakeOf, exec.pendingFootprint(t));
-    reverseRaces(path, stack, t.index, wakeOf, clock, direct, path.length);
+    reverseRaces(path, stack, t.index, wakeOf, t.pending!.blocks ? t.pending!.target!.name : null, clock, direct, path.length);
     // Walking back: `after` counts the steps of the causal past after position i.
     let after = 0;
     let first = t.index;
