@@ -71,11 +71,18 @@ export class Execution {
     for (const t of this.threads) this.advance(t, undefined, -1);
   }
 
+  /** Indices of the threads that can take a step now. */
+  runnable(): number[] {
+    const r: number[] = [];
+    for (const t of this.threads) if (t.runnable) r.push(t.index);
+    return r;
+  }
+
   /**
-   * Indices of the threads the explorer may run now: the runnable ones, less those whose step is an
+   * Indices of the threads the explorer runs now: the runnable ones, less those whose step is an
    * acquisition that would block (Action.blocks), unless no other thread can run.
    */
-  runnable(): number[] {
+  schedulable(): number[] {
     const r: number[] = [];
     const postponed: number[] = [];
     for (const t of this.threads) {

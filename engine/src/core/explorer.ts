@@ -22,7 +22,9 @@ export type { Failure, FailureKind } from './search/shortest.ts';
  * search/budget.ts; the shortest failure is chosen in search/shortest.ts.
  *
  * An execution ends when no thread can run, at its first violation (as a replay does), or at
- * maxSteps; the steps it left untaken are scheduled where they fit (races.ts, pendingSteps).
+ * maxSteps; the steps it left untaken are scheduled where they fit (races.ts, pendingSteps). A
+ * contended mutex acquisition is postponed until the mutex is free (Execution.schedulable), so it is
+ * one step, as locks are in the DPOR literature.
  * With `reduction: 'none'` or a preemption bound, every schedule is enumerated instead.
  */
 
@@ -62,7 +64,7 @@ export function exploreScenario(
     const parent = stack[depth - 1];
     const sleep = dpor && parent ? sleepAfter(parent, path.steps[depth - 1]!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
-    const node = newNode(exec.runnable(), sleep, preemptions, !dpor);
+    const node = newNode(exec.schedulable(), sleep, preemptions, !dpor);
     stack.push(node);
     return node;
   };

@@ -123,7 +123,8 @@ export class Mutex extends Lock {
  * A mutex's waiters are woken in order, but a newcomer may take the free mutex first, so the order
  * in which waiters get it is not fixed: for the explorer, a contended `mutex_lock` waits, without a
  * step, until the mutex is free, and is then one step (Action.blocks). An attempt that breaks a rule
- * (the mutex freed, taken again by its owner, or a context that may not sleep) is not postponed: the rule breaks at once.
+ * (the mutex freed, taken again by its owner, a context that may not sleep) is not postponed: the
+ * rule breaks at once.
  */
 function* lockStep(m: Mutex): Op<boolean> {
   return yield* perform({

@@ -1,5 +1,5 @@
 import type { Execution } from '../execution.ts';
-import { READ } from '../object.ts';
+import { READ, accessMode } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
 
@@ -10,7 +10,11 @@ import type { Path } from './path.ts';
  * where the opposite order must also be explored: before that earlier step, the search adds a
  * thread that can start the reversed order (an "initial" of it), unless one is already there. A
  * step that completes a wait happens after the step that woke its thread; the two are never enabled
- * together, so that pair is never reversed.
+ * together, so that pair is never reversed. Likewise a mutex acquisition, which the explorer only
+ * takes once the mutex is free (Action.blocks): it is not in race with the release that enabled it,
+ * but with the acquisition before that release, as in Flanagan and Godefroid's algorithm, where
+ * only co-enabled steps race; a thread that is postponed where a race would be reversed cannot
+ * start the reversed order there.
  *
  * Flanagan and Godefroid's DPOR (POPL 2005), which reverses only the last race of each thread, was
  * the first version here; with sleep sets it missed executions that brute force finds (the
@@ -63,13 +67,14 @@ export function reverseRaces(path: Path, stack: readonly Node[], tid: number, wa
 function lastAcquisition(path: Path, lock: string, tid: number, last: number): number {
   for (let j = last - 1; j >= 0; j--) {
     const s = path.steps[j]!;
-    if (s.target === lock && s.tid !== tid && !s.release && !s.blocked && s.footprint.some((a) => (a & 3) !== READ)) return j;
+    if (s.target === lock && s.tid !== tid && !s.release && !s.blocked && s.footprint.some((a) => accessMode(a) !== READ)) return j;
   }
   return -1;
 }
 
 /**
- * Where an execution stops early (a cut at maxSteps, or a violation), the threads that could still
+ * Where an execution stops early (a cut at maxSteps, a violation, or every thread that can run
+ * asleep while an acquisition waits to be taken), the threads that could still
  * run have a next step this execution did not take, and a failure may lie in it. Its races with the
  * path are reversed as if it had been taken. And the order that runs the step within `limit` steps
  * (maxSteps, or the length of the shortest failure so far) is scheduled too: at the deepest state
