@@ -5,8 +5,10 @@
  * with status 1 if any program disagrees.
  */
 import { compareOnProgram, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
+import { compareMutexModels, type MutexComparison } from '../engine/test/support/mutex-order.ts';
 
 const PROGRAMS = Number(process.env.PROGRAMS ?? 5_000);
+const MUTEX_PROGRAMS = Number(process.env.MUTEX_PROGRAMS ?? 1_000);
 
 function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number): { line: string; bad: Comparison[] } {
   const start = performance.now();
@@ -30,13 +32,32 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   return { line, bad };
 }
 
+/** The one-step mutex against the queued one (support/mutex-order.ts). */
+function mutexModels(): { line: string; bad: MutexComparison[] } {
+  const start = performance.now();
+  const all: MutexComparison[] = [];
+  for (let seed = 1; seed <= MUTEX_PROGRAMS; seed++) {
+    const c = compareMutexModels(seed, 1_000);
+    if (c) all.push(c);
+  }
+  const bad = all.filter((c) => c.problems.length > 0);
+  const count = (p: string) => bad.filter((c) => c.problems.includes(p)).length;
+  const s = Math.round((performance.now() - start) / 1000);
+  return { line: `| ${MUTEX_PROGRAMS} | ${all.length} | ${all.filter((c) => c.contended).length} | ${count('outcomes')} | ${count('longer')} | ${s} s |`, bad };
+}
+
 if (import.meta.main) {
   console.log(`Node ${process.version}\n`);
   console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | other | executions (DPOR / brute force) | time |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const runs = [run('none', () => undefined, 1_000), run('maxSteps 2-9', stepBoundFor, 2_000)];
   for (const r of runs) console.log(r.line);
-  const bad = runs.flatMap((r) => r.bad);
+  const mutex = mutexModels();
+  console.log('\nA contended mutex_lock as one step against the queued mutex (brute force on both):\n');
+  console.log('| programs | compared (a mutex, brute force finished) | with a waiter that slept and took the mutex later | different outcomes | one-step failure longer | time |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(mutex.line);
+  const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad];
   if (bad.length > 0) {
     console.log(`\nDisagreements:\n${bad.slice(0, 20).map((b) => JSON.stringify(b)).join('\n')}`);
     process.exitCode = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explore, mutex_lock, mutex_trylock, mutex_unlock, scenario, type Mutex, type Op } from '../src/index.ts';
+import { explore, mutex_lock, mutex_trylock, mutex_unlock, scenario, simulate, type Mutex, type Op } from '../src/index.ts';
 import { drive, objectState } from './support/drive.ts';
 
 const critical = (m: Mutex) => function* (): Op<void> {
@@ -13,6 +13,20 @@ const three = scenario('three lockers', (k) => {
 });
 
 describe('mutex', () => {
+  it('the explorer takes a contended mutex_lock as one step: three lockers, one execution per order of acquisition', () => {
+    const r = explore(three);
+    expect(r.verdict).toBe('ok');
+    expect(r.stats.executions).toBe(6);
+  });
+
+  it('by hand, a thread whose mutex_lock would sleep can still be stepped, and sleeps', () => {
+    const sim = simulate(three);
+    sim.step('T1');
+    expect(sim.runnable()).toEqual(['T1', 'T2', 'T3']);
+    expect(sim.step('T2').blocked).toBe(true);
+    expect(sim.runnable()).toEqual(['T1', 'T3']);
+  });
+
   it('an unlock wakes the first waiter, which then takes the mutex', () => {
     const sim = drive(three, 'T1', 'T2');
     expect(sim.steps[1]).toMatchObject({ thread: 'T2', op: 'mutex_lock', blocked: true, note: 'waits: held by T1' });

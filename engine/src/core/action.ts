@@ -17,6 +17,16 @@ export interface Action<R = unknown> {
   readonly wake: boolean;
   /** The objects the step touches in the current state, and how. */
   footprint(t: KThread): readonly Access[];
+  /**
+   * For a lock acquisition whose waiters' order does not change the outcome (a mutex, which a
+   * newcomer may steal): whether the step would only put the thread to sleep until another thread
+   * releases `target`. The explorer then postpones it until the release, so a contended acquisition
+   * is one step, or until nothing else can run (a deadlock), as in the standard model of the DPOR
+   * literature. Stepping by hand (replay, the widgets) still takes it and sleeps.
+   */
+  readonly blocks?: (t: KThread) => boolean;
+  /** The step releases `target`, which lets an acquisition that `blocks` take it. */
+  readonly releases?: boolean;
   /** Performs the step. It may put the thread to sleep (`t.sleep`) or throw a `Violation`. */
   run(t: KThread): R;
 }

@@ -25,6 +25,10 @@ export interface StepRecord {
   footprint: readonly Access[];
   /** Threads this step woke or granted a lock to. */
   woke: readonly number[];
+  /** The step is an acquisition the explorer postpones while it would block (Action.blocks). */
+  acquire: boolean;
+  /** The step releases its target (Action.releases). */
+  release: boolean;
 }
 
 /** A broken rule: which thread, after which step (-1: before its first step), and what. */
@@ -74,6 +78,33 @@ export class Execution {
     return r;
   }
 
+  /**
+   * Indices of the threads the explorer runs now: the runnable ones, less those whose step is an
+   * acquisition that would block (Action.blocks), unless no other thread can run.
+   */
+  schedulable(): number[] {
+    const r: number[] = [];
+    const postponed: number[] = [];
+    for (const t of this.threads) {
+      if (!t.runnable) continue;
+      if (this.postponed(t)) postponed.push(t.index);
+      else r.push(t.index);
+    }
+    return r.length > 0 ? r : postponed;
+  }
+
+  /** Whether `t`'s next step is an acquisition that would only put it to sleep now. */
+  postponed(t: KThread): boolean {
+    const blocks = t.pending?.blocks;
+    if (!blocks) return false;
+    setRunning(t);
+    try {
+      return blocks(t);
+    } finally {
+      setRunning(null);
+    }
+  }
+
   /** Takes one step of thread `tid`, which must be runnable. */
   step(tid: number): StepRecord {
     const t = this.threads[tid]!;
@@ -116,6 +147,8 @@ export class Execution {
       notes: draft.notes ?? NONE,
       footprint,
       woke: draft.woke ?? NONE,
+      acquire: action.blocks !== undefined,
+      release: action.releases === true,
     };
     this.steps.push(record);
     t.steps++;

@@ -23,7 +23,9 @@ export type { Failure, FailureKind } from './search/shortest.ts';
  * search/budget.ts; the shortest failure is chosen in search/shortest.ts.
  *
  * An execution ends when no thread can run, at its first violation (as a replay does), or at
- * maxSteps; the steps it left untaken are scheduled where they fit (races.ts, pendingSteps).
+ * maxSteps; the steps it left untaken are scheduled where they fit (races.ts, pendingSteps). A
+ * contended mutex acquisition is postponed until the mutex is free (Execution.schedulable), so it is
+ * one step, as locks are in the DPOR literature.
  * With `reduction: 'none'` or a preemption bound, every schedule is enumerated instead.
  */
 
@@ -64,7 +66,7 @@ export function exploreScenario(
     const parent = stack[depth - 1];
     const sleep = dpor && parent ? sleepAfter(parent, path.steps[depth - 1]!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
-    const node = newNode(exec.runnable(), sleep, preemptions, !dpor);
+    const node = newNode(exec.schedulable(), sleep, preemptions, !dpor);
     stack.push(node);
     return node;
   };
@@ -74,7 +76,7 @@ export function exploreScenario(
     const rec = exec.step(tid);
     node.taken.set(tid, rec.footprint);
     const { clock, direct } = path.push(rec);
-    if (dpor) reverseRaces(path, stack, rec.tid, rec.wakeOf, clock, direct, path.length - 1);
+    if (dpor) reverseRaces(path, stack, rec.tid, rec.wakeOf, rec.acquire ? rec.target : null, clock, direct, path.length - 1);
   };
 
   /** Runs the current execution to its end, choosing the previous thread where it can. */
@@ -90,7 +92,11 @@ export function exploreScenario(
       }
       const prev = depth > 0 ? path.tid(depth - 1) : -1;
       const choices = node.runnable.filter((t) => !node.sleep.has(t));
-      if (choices.length === 0) return 'redundant';
+      if (choices.length === 0) {
+        // Everything that can run is asleep; an acquisition postponed here was never taken.
+        if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size));
+        return 'redundant';
+      }
       const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
       const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
       if (pick === undefined) return 'redundant';
@@ -105,7 +111,7 @@ export function exploreScenario(
     for (let d = stack.length - 1; d >= 0; d--) {
       const node = stack[d]!;
       for (const tid of [...node.backtrack].sort((a, b) => a - b)) {
-        if (node.done.has(tid) || node.sleep.has(tid)) continue;
+        if (node.done.has(tid) || node.sleep.has(tid) || !node.runnable.includes(tid)) continue;
         if (!budget.withinPreemptions(preemptionsWith(node, tid, d))) {
           node.done.add(tid);
           continue;

@@ -33,6 +33,11 @@ export function nonBlockEnd(t: KThread): void {
   if (!nonBlocking.get(t)?.pop()) throw new Violation('unbalanced', `${t.name} called non_block_end without a matching non_block_start`);
 }
 
+/** Whether `might_sleep()` passes: not atomic, not in an RCU read-side section or a non-blocking one. */
+export function maySleep(t: KThread): boolean {
+  return !inAtomic(t) && t.rcuReadDepth === 0 && !nonBlocking.get(t)?.length;
+}
+
 /**
  * The kernel's `might_sleep()`: sleeping in atomic context is a violation, reported as the kernel's
  * "BUG: sleeping function called from invalid context".

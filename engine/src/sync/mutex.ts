@@ -3,7 +3,7 @@ import { READ, WRITE, access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
-import { mightSleep } from './context.ts';
+import { maySleep, mightSleep } from './context.ts';
 import { Lock } from './lock.ts';
 
 export interface MutexOptions {
@@ -119,12 +119,26 @@ export class Mutex extends Lock {
   }
 }
 
+/**
+ * A mutex's waiters are woken in order, but a newcomer may take the free mutex first, so the order
+ * in which waiters get it is not fixed: for the explorer, a contended `mutex_lock` waits, without a
+ * step, until the mutex is free, and is then one step (Action.blocks). An attempt that breaks a rule
+ * (the mutex freed, taken again by its owner, a context that may not sleep) is not postponed: the
+ * rule breaks at once.
+ */
+function* lockStep(m: Mutex): Op<boolean> {
+  return yield* perform({
+    ...act('mutex_lock', m, WRITE, (t) => m.lock(t)),
+    blocks: (t) => m.owner !== null && m.owner !== t && m.freed === null && maySleep(t),
+  });
+}
+
 export function mutex_lock(m: Mutex): Op<void> {
   return settled(mutexLock(m));
 }
 
 function* mutexLock(m: Mutex): Op<void> {
-  if (!(yield* perform(act('mutex_lock', m, WRITE, (t) => m.lock(t))))) return;
+  if (!(yield* lockStep(m))) return;
   while (!(yield* perform(wakeAct('mutex_lock', m, WRITE, (t) => m.retry(t))))) {
     // woken, but another thread took the mutex first: sleep again
   }
@@ -137,5 +151,5 @@ export function* mutex_trylock(m: Mutex): Op<boolean> {
 }
 
 export function* mutex_unlock(m: Mutex): Op<void> {
-  yield* perform(act('mutex_unlock', m, WRITE, (t) => m.unlock(t)));
+  yield* perform({ ...act('mutex_unlock', m, WRITE, (t) => m.unlock(t)), releases: true });
 }

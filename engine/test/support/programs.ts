@@ -99,15 +99,16 @@ export function randomProgram(seed: number, size = { threads: [2, 3], instrs: 3 
 
 interface Env {
   locks: (Mutex | RwSemaphore)[];
+  mutexLock: (m: Mutex) => Op<void>;
   counter: Atomic;
   wq: WaitQueue;
   spin: Spinlock;
 }
 
-/** Takes lock `i` of `locks` in `mode`: a mutex, or an rwsem for read or write (the liveness programs use these too). */
-export function* lock(locks: readonly (Mutex | RwSemaphore)[], i: number, mode: Mode): Op<void> {
+/** Takes lock `i` of `locks` in `mode`: a mutex (with `mutexLock`), or an rwsem for read or write (the liveness programs use these too). */
+export function* lock(locks: readonly (Mutex | RwSemaphore)[], i: number, mode: Mode, mutexLock: (m: Mutex) => Op<void> = mutex_lock): Op<void> {
   const l = locks[i]!;
-  if (l.kind === 'mutex') yield* mutex_lock(l as Mutex);
+  if (l.kind === 'mutex') yield* mutexLock(l as Mutex);
   else if (mode === 'read') yield* down_read(l as RwSemaphore);
   else yield* down_write(l as RwSemaphore);
 }
@@ -129,7 +130,7 @@ function* run(env: Env, instrs: readonly Instr[]): Op<void> {
   for (const ins of instrs) {
     switch (ins.op) {
       case 'lock':
-        yield* lock(env.locks, ins.lock, ins.mode);
+        yield* lock(env.locks, ins.lock, ins.mode, env.mutexLock);
         break;
       case 'unlock':
         yield* unlock(env.locks, ins.lock, ins.mode);
@@ -163,9 +164,11 @@ function* run(env: Env, instrs: readonly Instr[]): Op<void> {
   }
 }
 
-export function programScenario(p: Program, name = 'random program'): Scenario {
+/** `mutexLock` takes a mutex: `mutex_lock`, or another model of it to compare with. */
+export function programScenario(p: Program, name = 'random program', mutexLock: (m: Mutex) => Op<void> = mutex_lock): Scenario {
   return scenario(name, (k: Kernel) => {
     const env: Env = {
+      mutexLock,
       locks: p.locks.map((l, i) => (l.kind === 'mutex' ? k.mutex(`m${i}`) : k.rwsem(`s${i}`, { policy: l.policy }))),
       counter: k.atomic('counter'),
       wq: k.waitqueue('wq'),
