@@ -270,11 +270,13 @@ proctype kworker() {
 
 init {
   byte d;
+  bit nothing_leaked;
   atomic {
     run P(); run PRQ(); run kworker();
     d = 0;
     do :: d < DEVICES -> run DMA(d); d++ :: else -> break od
   }
   (_nr_pr == 1);
-  assert(mm_freed && file_released && !svm_bound)    /* nothing leaked */
+  nothing_leaked = mm_freed && file_released && !svm_bound;
+  assert(nothing_leaked)
 }
