@@ -4,7 +4,8 @@
  * bench/spin/ (`spin -a`, `gcc`, `./pan`) against the whole time of the `interleave` CLI process
  * (start-up included), each the median of a few runs in a temp dir. Checks that the verdicts agree:
  * an invalid end state is a deadlock, an assertion a violation (or, for `nothing_leaked`, a leak).
- * Run with `npm run bench:spin` (after `npm run build:engine`); not part of `npm test`.
+ * Run with `npm run bench:spin` (`node bench/spin.bench.ts <case>` for one case; ENGINE_BUDGET_MS and
+ * RUNS change the engine's time budget and the number of runs); not part of `npm test`.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';

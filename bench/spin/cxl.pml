@@ -14,9 +14,9 @@
  *            mmap(MAP_FIXED) (down_write, unmapping its pages), so a page T1 faulted in may vanish;
  *            the accelerator's retry faults it in again. Every access must complete (assertion).
  *   -DNO_RETRY: the fixed code with a driver that never retries (a violation at the end).
- * Sizes: -DPAGES=n (default 3) pages of the buffer, -DVMAS=v (default 2) VMAs; the last VMA holds
- * PAGES - (PAGES - PAGES/VMAS*(VMAS-1)) ... i.e. the pages are shared as evenly as they divide, later
- * VMAs taking the extra ones, as in the case.
+ * Sizes: -DPAGES=n (1-8, default 3) pages of the buffer, -DVMAS=v (1-4, default 2) VMAs; the pages
+ * are shared as evenly as they divide, later VMAs taking the extra ones, as in the case, and only the
+ * last VMA's share matters here (T3 remaps it).
  *
  * Simplified: the VMA lookup and its page-size change are a step under the lock that always finds the
  * VMA (the buffer is always mapped; the buggy loop's second bug, looking the VMA up again at the
