@@ -9,6 +9,7 @@ import { decodeLink, encodeLink, isPlayLink } from './permalink.ts';
 import { SEARCH_BOUNDS, type Reply, type Request, type ScenarioFault, type View } from './protocol.ts';
 import { isResult, isView } from './shape.ts';
 import { resultParts, Workbench } from './workbench.ts';
+import { opText } from '../widgets/view/dom.ts';
 
 interface PageData {
   templates: { id: string; label: string; code: string }[];
@@ -64,7 +65,7 @@ async function main(root: HTMLElement): Promise<void> {
     seeked: () => {
       markThreads();
       const s = wb.frame?.step;
-      say(s ? `Showing step ${wb.cursor} of ${wb.length}: ${s.thread} ${s.op}${s.target ? `(${s.target})` : ''}.${endSentence()}` : 'Showing the start, before step 1.');
+      say(s ? `Showing step ${wb.cursor} of ${wb.length}: ${s.thread} ${opText(s)}.${endSentence()}` : 'Showing the start, before step 1.');
     },
     find: () => void run(),
     cancel: () => host.cancel(),

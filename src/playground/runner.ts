@@ -1,8 +1,8 @@
 /**
  * The worker inside the sandbox frame: it holds the reader's scenario and answers the page's
  * requests (load, step, run, run to the end, undo, reset, replay, explore) with the view to show:
- * every state of the execution stepped so far, as plain data the page's workbench draws. It is built as
- * one classic script (Vite's `?worker&url`), which the sandbox starts from a blob.
+ * every state of the execution stepped so far, as plain data the page's workbench draws. It is
+ * built as one classic script (Vite's `?worker&url`), which the sandbox starts from a blob.
  */
 import { encodeSchedule, explore } from '@interleave/engine';
 import { Session } from '../widgets/session.ts';

@@ -20,6 +20,9 @@ const obj =
   (fields: Record<string, Check>): Check =>
   (x) => typeof x === 'object' && x !== null && !Array.isArray(x) && Object.entries(fields).every(([k, c]) => c((x as Record<string, unknown>)[k]));
 
+/** More states than a page can draw in reasonable time (a reader's history is far shorter). */
+const MAX_FRAMES = 10_000;
+
 const VERDICTS = ['ok', 'deadlock', 'violation', 'leak', 'starvation', 'incomplete'];
 
 const step = obj({ thread: str, op: str, blocked: bool, target: opt(str), line: opt(num), note: opt(str), violation: opt(str), stack: opt(arr(num)) });
@@ -46,7 +49,7 @@ const view = obj({
   threads: arr(str),
   focus: arr(str),
   bodies: arr(obj({ name: str, start: num, end: num })),
-  frames: (x) => Array.isArray(x) && x.length > 0 && x.every(frame),
+  frames: (x) => Array.isArray(x) && x.length > 0 && x.length <= MAX_FRAMES && x.every(frame),
   schedules: arr(str),
   cursor: num,
   fault: opt(fault),
