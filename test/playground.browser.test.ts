@@ -256,6 +256,7 @@ describe('the playground', () => {
         const t1 = page.locator('.iw-thread[data-thread="T1"]');
         expect(await t1.locator('.line.is-current.is-blocked').textContent()).toContain('mutex_lock(b)');
         expect(await t1.locator('.line').first().textContent()).toContain("k.thread('T1'");
+        expect(await t1.locator('.line .tok-keyword').first().textContent(), 'highlighted as in the editor').toBe('function');
         expect(await t1.locator('.iw-why').textContent()).toMatch(/^Waits in mutex_lock on B/);
         expect(await t1.locator('.iw-holds').textContent()).toBe('Holds A.');
         expect(await t1.locator('.iw-stack').textContent()).toMatch(/T1\s*line 9/);

@@ -19,6 +19,7 @@ import { SwimlaneView } from '../widgets/view/swimlane.ts';
 import { ThreadsView } from '../widgets/view/threads.ts';
 import { verdictBadge } from '../widgets/view/verdict.ts';
 import { WaitForView } from '../widgets/view/waitfor.ts';
+import { listingTemplate } from './listing.ts';
 import type { ExploreResult, View } from './protocol.ts';
 
 export interface WorkbenchActions {
@@ -55,6 +56,8 @@ export class Workbench {
   private readonly waits = new WaitForView();
   private readonly history: HistoryView;
   private readonly schedule = h('code', { class: 'pg-schedule' });
+  /** The highlighted listing of the code shown, where the thread columns take their lines from. */
+  private readonly listing = h('div', { attrs: { hidden: '' } });
   private view: View | null = null;
   /** What the columns were made for: the code, and the scenario's threads and bodies in it. */
   private built = '';
@@ -67,7 +70,7 @@ export class Workbench {
       this.seek(i);
       actions.seeked();
     };
-    this.threads = new ThreadsView(document, { step: (t) => actions.step(t), run: (t) => actions.run(t) });
+    this.threads = new ThreadsView(this.listing, { step: (t) => actions.step(t), run: (t) => actions.run(t) });
     this.autorun = new AutorunView((order) => actions.runToEnd(order));
     this.history = new HistoryView({ undo: () => actions.undo(), reset: () => actions.reset(), seek });
     this.swimlane = new SwimlaneView({ seek });
@@ -75,6 +78,7 @@ export class Workbench {
     this.element = h(
       'div',
       { class: 'iw iw-live pg-workbench' },
+      this.listing,
       this.title,
       this.status.element,
       h('div', { class: 'iw-bench' }, this.autorun.element, this.focus.element, this.threads.element),
@@ -96,6 +100,7 @@ export class Workbench {
     if (fresh) {
       this.built = key;
       this.title.textContent = v.title;
+      this.listing.replaceChildren(listingTemplate(code));
       // The first state's threads name their body as the code their column shows.
       const named = new Set(v.bodies.map((b) => b.name));
       const first = v.frames[0]!;
