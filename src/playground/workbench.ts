@@ -78,7 +78,6 @@ export class Workbench {
     this.element = h(
       'div',
       { class: 'iw iw-live pg-workbench' },
-      this.listing,
       this.title,
       this.status.element,
       h('div', { class: 'iw-bench' }, this.autorun.element, this.focus.element, this.threads.element),
@@ -87,6 +86,7 @@ export class Workbench {
       this.history.element,
       this.search.element,
       h('p', { class: 'iw-keys' }, 'Keys, outside the editor: ', h('kbd', { text: '1' }), '–', h('kbd', { text: '9' }), ' step that thread, ', h('kbd', { text: 'U' }), ' undo. The steps shown, as a schedule: ', this.schedule),
+      this.listing,
     );
   }
 
