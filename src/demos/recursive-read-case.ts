@@ -9,7 +9,7 @@
  * turn, forever, while brk() waits to write; the widget's search checks it for starvation (its readers
  * run forever), and under the reader-preferring rule finds the writer starved, as a lasso.
  */
-import { at, down_read, down_write, listing, RWSEM_POLICIES, scenario, up_read, up_write, type Op, type RwSemaphore, type RwsemPolicy, type Scenario } from '@interleave/engine';
+import { at, down_read, down_write, listing, RWSEM_POLICIES, scenario, up_read, up_write, type Kernel, type Op, type RwSemaphore, type RwsemPolicy, type Scenario } from '@interleave/engine';
 import type { WidgetCase } from '../widgets/case-shape.ts';
 
 const HELPER = `
@@ -65,6 +65,18 @@ void fault_loop(struct mm_struct *mm)
 }
 ${HELPER}`);
 
+/** T2, brk(): wants mmap_sem for write, once. */
+function brk(k: Kernel, sem: RwSemaphore): void {
+  k.thread(
+    'T2',
+    function* () {
+      yield* at('W', down_write(sem));
+      yield* at('UW', up_write(sem));
+    },
+    { code: ['sys_brk'], role: 'brk()' },
+  );
+}
+
 function* faultInPage(sem: RwSemaphore): Op<void> {
   yield* at('R2', down_read(sem));
   yield* at('U2', up_read(sem));
@@ -108,14 +120,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
         },
         { code: ['handle_fault', 'fault_in_page'], role: 'a fault' },
       );
-      k.thread(
-        'T2',
-        function* () {
-          yield* at('W', down_write(sem));
-          yield* at('UW', up_write(sem));
-        },
-        { code: ['sys_brk'], role: 'brk()' },
-      );
+      brk(k, sem);
     },
     { listing: twice ? buggy : fixed, focus: ['mmap_sem'], description: variants.find((v) => v.id === variant)!.description },
   );
@@ -137,14 +142,7 @@ function readersTakeTurns(policy: RwsemPolicy): Scenario {
           { code: ['fault_loop'], role: 'faults, forever', forever: true },
         );
       }
-      k.thread(
-        'T2',
-        function* () {
-          yield* at('W', down_write(sem));
-          yield* at('UW', up_write(sem));
-        },
-        { code: ['sys_brk'], role: 'brk()' },
-      );
+      brk(k, sem);
     },
     { listing: turns, focus: ['mmap_sem'], description: variants.find((v) => v.id === 'turns')!.description },
   );

@@ -97,6 +97,10 @@ describe('intel-svm: the mm_count part is the fix proper', () => {
     const ops = r.counterexample!.steps.map((s) => s.op);
     expect(ops).toContain('atomic_inc_not_zero');
     expect(ops).not.toContain('exit_mmap');
+    // Its shortest leak is the buggy code's plus PRQ's own mm_users reference around the fault.
+    const prq = r.counterexample!.steps.filter((s) => s.thread === 'PRQ' && (s.op === 'atomic_inc_not_zero' || s.op === 'mmput')).length;
+    expect(prq).toBe(2);
+    expect(f.length).toBe(run('intel-svm', { variant: 'buggy' }).counterexample!.steps.length + prq);
     expect(run('intel-svm', { variant: 'fixed' }).complete).toBe(true);
   }, SLOW);
 });

@@ -11,8 +11,7 @@ import {
 } from '../../notifier/mmu_interval.ts';
 import { checkAlive } from '../../sync/lock.ts';
 import { mutex_lock, mutex_trylock, mutex_unlock } from '../../sync/mutex.ts';
-import { down_read, up_read } from '../../sync/rwsem.ts';
-import type { RwsemPolicy } from '../../sync/rwsem.ts';
+import { down_read, up_read, type RwsemPolicy } from '../../sync/rwsem.ts';
 import { ALL_PARTS, hmmCallbacks } from './invalidate.ts';
 
 /**
