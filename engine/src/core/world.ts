@@ -54,6 +54,8 @@ export class World {
   /** Every name in use, and what holds it (a thread, or an object whose kind is known once it is built). */
   private readonly names = new Map<string, KThread | KObject>();
   private readonly endChecks: (() => EndFailure | null)[] = [];
+  /** The state the layers above keep per world (the leak finder's registry, RCU), by their keys. */
+  private readonly locals = new Map<object, unknown>();
   private sealed = false;
   /** Index of the step being taken (or, between steps, of the next one). */
   stepIndex = 0;
@@ -120,6 +122,16 @@ export class World {
 
   emitLock(e: LockEvent): void {
     for (const o of this.observers) o.lockEvent?.(e);
+  }
+
+  /**
+   * The state a layer above keeps for this world under `key` (a module's own object), made by `make`
+   * on first use. A world lives for one execution, and so does all it holds.
+   */
+  local<T>(key: object, make: () => T): T {
+    let value = this.locals.get(key) as T | undefined;
+    if (value === undefined) this.locals.set(key, (value = make()));
+    return value;
   }
 
   /** Registers a check to run once every thread has finished (the leak finder uses this). */

@@ -1,5 +1,5 @@
 import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
-import { ADD, READ, WRITE, access, type Access, type ObjectState } from '../core/object.ts';
+import { ADD, READ, WRITE, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -69,14 +69,14 @@ export class RwSemaphore extends Lock {
    * writes. Any step that changes whether a reader would be admitted writes the rwsem, so a footprint
    * computed now stays right until a conflicting step runs.
    */
-  footprint(t: KThread, op: 'lock' | 'trylock' | 'unlock', mode: 'read' | 'write'): Access[] {
+  footprint(t: KThread, op: 'lock' | 'trylock' | 'unlock', mode: 'read' | 'write'): readonly Access[] {
     let m: typeof READ | typeof WRITE | typeof ADD = WRITE;
     if (op === 'trylock') m = (mode === 'read' ? this.readerMayJoin() : this.idle) ? (mode === 'read' ? ADD : WRITE) : READ;
     else if (mode === 'read') {
       if (op === 'lock' && this.readerMayJoin()) m = ADD;
       if (op === 'unlock' && this.queue.length === 0 && this.readers.includes(t)) m = ADD;
     }
-    return [access(this, m)];
+    return this.only(m).fp;
   }
 
   private readerMayJoin(): boolean {
