@@ -11,8 +11,9 @@ declare const process: {
   exitCode: number | undefined;
   stdout: { write(text: string): void };
   stderr: { write(text: string): void; isTTY?: boolean; columns?: number };
+  getBuiltinModule(id: 'node:url'): { pathToFileURL(path: string): { href: string } };
 };
-const { pathToFileURL } = (await import('node:url' as string)) as { pathToFileURL(path: string): { href: string } };
+const { pathToFileURL } = process.getBuiltinModule('node:url');
 
 const err = process.stderr;
 process.exitCode = await main(

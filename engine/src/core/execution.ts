@@ -66,8 +66,10 @@ export class Execution {
   /** The notes and wake-ups of the step being taken; one object, emptied at each step. */
   private readonly draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
 
-  constructor(scenario: Instantiable, observers: readonly WorldObserver[] = []) {
+  /** `narrate`: record notes, for a reader (a replay); the search runs without them. */
+  constructor(scenario: Instantiable, observers: readonly WorldObserver[] = [], narrate = false) {
     this.world = scenario.instantiate();
+    this.world.narrating = narrate;
     this.world.observers.push(...observers);
     this.threads = this.world.threads;
     for (const t of this.threads) this.advance(t, undefined, -1);

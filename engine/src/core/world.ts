@@ -59,6 +59,11 @@ export class World {
   private sealed = false;
   /** Index of the step being taken (or, between steps, of the next one). */
   stepIndex = 0;
+  /**
+   * Whether steps record notes (what they did, in words) for a reader: a replay does, the search
+   * does not, so a model may skip building a note's text when this is false.
+   */
+  narrating = true;
   /** Notes and wake-ups of the step being taken (arrays made on first use). */
   draft: { notes: string[] | null; woke: number[] | null } | null = null;
 
@@ -111,7 +116,7 @@ export class World {
 
   /** Attaches a sentence about what the current step did ("queued behind T2's down_write"). */
   note(text: string): void {
-    if (this.draft) (this.draft.notes ??= []).push(text);
+    if (this.draft && this.narrating) (this.draft.notes ??= []).push(text);
   }
 
   /** Records that the current step woke `t` (the explorer orders `t`'s next step after it). */

@@ -96,7 +96,7 @@ export class RwSemaphore extends Lock {
     }
     this.queue.push({ t, mode });
     t.sleep(this, op);
-    this.world.note(`waits: ${this.waitInfo(t).text}`);
+    if (this.world.narrating) this.world.note(`waits: ${this.waitInfo(t).text}`);
     return true;
   }
 
@@ -162,7 +162,7 @@ export class RwSemaphore extends Lock {
       this.admit(w.t, w.mode, `down_${w.mode}`);
       w.t.wakeUp();
     }
-    if (granted.length > 0) {
+    if (granted.length > 0 && this.world.narrating) {
       this.world.note(`granted ${this.name} to ${granted.map((w) => `${w.t.name} (${w.mode})`).join(', ')}`);
     }
   }
