@@ -203,11 +203,47 @@ class At<T> implements Op<T> {
  * not leave their thread in the same state. Sound for any operation: its own frames are gone once it
  * returns.
  */
-export function* settled<T>(op: Op<T>): Op<T> {
-  const t = currentThread();
-  const from = t.received.length;
-  const value = yield* op;
-  t.received.length = from;
-  t.received.push(value);
-  return value;
+export function settled<T>(op: Op<T>): Op<T> {
+  return new Settled(op);
+}
+
+/** `settled` as an iterator, like `at`: every kernel operation is one, so it costs no frame of its own. */
+class Settled<T> implements Op<T> {
+  private readonly op: Op<T>;
+  /** The thread, and how many results it had received, when the operation began. */
+  private t: KThread | null = null;
+  private from = 0;
+
+  constructor(op: Op<T>) {
+    this.op = op;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Generator';
+  }
+
+  next(value?: unknown): IteratorResult<Action, T> {
+    if (this.t === null) {
+      this.t = currentThread();
+      this.from = this.t.received.length;
+    }
+    const r = this.op.next(value);
+    if (r.done) {
+      this.t.received.length = this.from;
+      this.t.received.push(r.value);
+    }
+    return r;
+  }
+
+  throw(e: unknown): IteratorResult<Action, T> {
+    return this.op.throw(e);
+  }
+
+  return(value: T): IteratorResult<Action, T> {
+    return this.op.return(value);
+  }
 }
