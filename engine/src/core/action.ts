@@ -75,20 +75,14 @@ export function dynamicAct<R>(
   return { op, target, wake, footprint, run };
 }
 
-/** Yields one action and returns its result, typed. */
-export function perform<R>(action: Action<R>): Op<R> {
-  return new Perform(action);
-}
-
-/** `perform` as an iterator rather than a generator: a step is the one thing every operation does, so it is kept small. */
-class Perform<R> implements Op<R> {
-  private readonly action: Action<R>;
-  /** 0: not started; 1: the action is yielded; 2: done. */
-  private state = 0;
-
-  constructor(action: Action<R>) {
-    this.action = action;
-  }
+/**
+ * An operation written as an iterator rather than a generator function: `perform`, `at` and
+ * `settled`, which every step passes through, so they cost no generator frame to resume at each step.
+ */
+abstract class Iterated<T> implements Op<T> {
+  abstract next(value?: unknown): IteratorResult<Action, T>;
+  abstract throw(e: unknown): IteratorResult<Action, T>;
+  abstract return(value: T): IteratorResult<Action, T>;
 
   [Symbol.iterator](): this {
     return this;
@@ -96,6 +90,22 @@ class Perform<R> implements Op<R> {
 
   get [Symbol.toStringTag](): string {
     return 'Generator';
+  }
+}
+
+/** Yields one action and returns its result, typed. */
+export function perform<R>(action: Action<R>): Op<R> {
+  return new Perform(action);
+}
+
+class Perform<R> extends Iterated<R> {
+  private readonly action: Action<R>;
+  /** 0: not started; 1: the action is yielded; 2: done. */
+  private state = 0;
+
+  constructor(action: Action<R>) {
+    super();
+    this.action = action;
   }
 
   next(value?: unknown): IteratorResult<Action, R> {
@@ -130,11 +140,7 @@ export function at<T>(where: string | number, op: Op<T>): Op<T> {
   return new At(where, op);
 }
 
-/**
- * `at` as an iterator rather than a generator: it passes `op`'s steps through without a frame of its
- * own to resume at every step, which the search would pay for at every step of every call.
- */
-class At<T> implements Op<T> {
+class At<T> extends Iterated<T> {
   private readonly where: string | number;
   private readonly op: Op<T>;
   private started = false;
@@ -142,16 +148,9 @@ class At<T> implements Op<T> {
   private entered: KThread | null = null;
 
   constructor(where: string | number, op: Op<T>) {
+    super();
     this.where = where;
     this.op = op;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'Generator';
   }
 
   next(value?: unknown): IteratorResult<Action, T> {
@@ -207,23 +206,15 @@ export function settled<T>(op: Op<T>): Op<T> {
   return new Settled(op);
 }
 
-/** `settled` as an iterator, like `at`: every kernel operation is one, so it costs no frame of its own. */
-class Settled<T> implements Op<T> {
+class Settled<T> extends Iterated<T> {
   private readonly op: Op<T>;
   /** The thread, and how many results it had received, when the operation began. */
   private t: KThread | null = null;
   private from = 0;
 
   constructor(op: Op<T>) {
+    super();
     this.op = op;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'Generator';
   }
 
   next(value?: unknown): IteratorResult<Action, T> {
