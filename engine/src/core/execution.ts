@@ -171,7 +171,8 @@ export class Execution {
 
   /**
    * Wakes the threads spinning (`spin_until`) on something this step wrote: their next check may now
-   * see a change. The wake orders that check after this step.
+   * see a change. The wake orders that check after this step. What a spinner read are reads, which
+   * conflict with the step's writes and adds only.
    */
   private wakeSpinners(by: KThread, footprint: readonly Access[]): void {
     for (const s of this.threads) {
