@@ -224,7 +224,7 @@ describe('the committed launcher (bin/interleave.js)', () => {
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
       const r = spawnSync(process.execPath, [join(dir, 'bin', 'interleave.js'), 'list'], { encoding: 'utf8' });
       expect([r.status, r.stdout]).toEqual([2, '']);
-      expect(r.stderr).toBe('interleave: the engine is not built yet: run `npm run build:engine` at the top of the repository (or `npx tsc -p tsconfig.build.json` in engine/)\n');
+      expect(r.stderr).toBe('interleave: the engine is not built yet: run `npm run build:engine` at the top of the repository (or `npm run build` in engine/)\n');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -50,6 +50,27 @@ describe('listings', () => {
     expect(explore(s).lockdep.warnings[0]!.text).toContain('(mmap_sem) for read, at: down_read in inner, line 11');
   });
 
+  it('a call that throws leaves its line: the caller that catches it carries on at its own', () => {
+    function* failing(sem: RwSemaphore): Op<void> {
+      yield* down_read(sem);
+      throw new Error('the caller handles this');
+    }
+    const s = scenario('throwing call', (k) => {
+      const sem = k.rwsem('mmap_sem');
+      k.thread('T1', function* () {
+        try {
+          yield* at('call', failing(sem));
+        } catch {
+          // handled: the thread goes on
+        }
+        yield* at('U1', up_read(sem));
+      });
+    }, { listing: source });
+    const trace = replay(s, 'a2');
+    expect(trace.steps.map((x) => [x.op, x.line, x.stack ?? null])).toEqual([['down_read', 4, null], ['up_read', 5, null]]);
+    expect(trace.outcome).toBe('ok');
+  });
+
   it('without a listing, labels mark nothing', () => {
     const s = scenario('unlisted', (k) => {
       const sem = k.rwsem('sem');

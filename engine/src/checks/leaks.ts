@@ -224,15 +224,12 @@ function explain(chain: readonly LeakEdge[], cycle: boolean, thread: string | nu
   return `${words}; ${chain[0]!.holder} was freed without dropping its reference`;
 }
 
-const registries = new WeakMap<World, LeakRegistry>();
+const REGISTRY = {};
 
 function registryOf(world: World): LeakRegistry {
-  let r = registries.get(world);
-  if (!r) {
+  return world.local(REGISTRY, () => {
     const registry = new LeakRegistry();
-    registries.set(world, registry);
     world.atEnd(() => registry.check());
-    r = registry;
-  }
-  return r;
+    return registry;
+  });
 }

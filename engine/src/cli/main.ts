@@ -18,6 +18,16 @@ export interface Sources {
   cases(): Cases | Promise<Cases>;
   /** Loads a module; its failure is reported in one line (see `loadError`). */
   module(path: string): Promise<Readonly<Record<string, unknown>>>;
+  /**
+   * The engine a user's file imports (the package's entry), when it is another copy than this one:
+   * its scenarios must run on their own copy's explorer. This one by default.
+   */
+  engine?(): Promise<Engine>;
+}
+
+interface Engine {
+  explore: typeof explore;
+  replay: typeof replay;
 }
 
 const EXIT = { ok: 0, deadlock: 1, violation: 1, leak: 1, starvation: 1, incomplete: 3 } as const;
@@ -40,7 +50,9 @@ export async function main(argv: readonly string[], sources: Sources, io: Io): P
       return 0;
     }
     let target: Target;
+    let engine: Engine = { explore, replay };
     if (isFile(cmd.target)) {
+      if (sources.engine) engine = await sources.engine();
       let exports: Readonly<Record<string, unknown>>;
       try {
         exports = await sources.module(cmd.target);
@@ -53,9 +65,9 @@ export async function main(argv: readonly string[], sources: Sources, io: Io): P
       target = caseTarget(await sources.cases(), cmd.target, cmd.params);
     }
     if (cmd.name === 'replay') {
-      let trace: ReturnType<typeof replay>;
+      let trace: ReturnType<Engine['replay']>;
       try {
-        trace = replay(target.scenario, cmd.schedule);
+        trace = engine.replay(target.scenario, cmd.schedule);
       } catch (e) {
         throw new UsageError((e as Error).message);
       }
@@ -75,9 +87,9 @@ export async function main(argv: readonly string[], sources: Sources, io: Io): P
         },
       });
     }
-    let report: ReturnType<typeof explore>;
+    let report: ReturnType<Engine['explore']>;
     try {
-      report = explore(target.scenario, options);
+      report = engine.explore(target.scenario, options);
     } finally {
       if (drawn) progress!(null);
     }

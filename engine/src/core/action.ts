@@ -37,10 +37,15 @@ export type Op<T = void> = Generator<Action, T, unknown>;
 /** A thread body: a generator function run once per execution. */
 export type ThreadBody = () => Op<void>;
 
-function fixedFootprint(target: KObject | null, mode: Mode, extra: readonly KObject[]): readonly Access[] {
+const NO_OBJECTS: readonly KObject[] = [];
+const NO_ACCESSES: readonly Access[] = [];
+const touchesNothing = (): readonly Access[] => NO_ACCESSES;
+
+function fixedFootprint(target: KObject | null, mode: Mode, extra: readonly KObject[]): () => readonly Access[] {
+  if (extra.length === 0) return target ? target.only(mode).fn : touchesNothing;
   const fp: Access[] = target ? [access(target, mode)] : [];
   for (const o of extra) fp.push(access(o, mode));
-  return fp;
+  return () => fp;
 }
 
 /** A step on `target` in `mode` (plus any `extra` objects in the same mode). */
@@ -49,16 +54,14 @@ export function act<R>(
   target: KObject | null,
   mode: Mode,
   run: (t: KThread) => R,
-  extra: readonly KObject[] = [],
+  extra: readonly KObject[] = NO_OBJECTS,
 ): Action<R> {
-  const fp = fixedFootprint(target, mode, extra);
-  return { op, target, wake: false, footprint: () => fp, run };
+  return { op, target, wake: false, footprint: fixedFootprint(target, mode, extra), run };
 }
 
 /** The step that completes a wait on `target`; enabled once the thread has been woken. */
 export function wakeAct<R>(op: string, target: KObject, mode: Mode | null, run: (t: KThread) => R): Action<R> {
-  const fp = mode === null ? [] : [access(target, mode)];
-  return { op, target, wake: true, footprint: () => fp, run };
+  return { op, target, wake: true, footprint: mode === null ? touchesNothing : target.only(mode).fn, run };
 }
 
 /** A step whose footprint depends on the state it runs in (a wait condition, for instance). */
@@ -72,9 +75,58 @@ export function dynamicAct<R>(
   return { op, target, wake, footprint, run };
 }
 
+/**
+ * An operation written as an iterator rather than a generator function: `perform`, `at` and
+ * `settled`, which every step passes through, so they cost no generator frame to resume at each step.
+ */
+abstract class Iterated<T> implements Op<T> {
+  abstract next(value?: unknown): IteratorResult<Action, T>;
+  abstract throw(e: unknown): IteratorResult<Action, T>;
+  abstract return(value: T): IteratorResult<Action, T>;
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Generator';
+  }
+}
+
 /** Yields one action and returns its result, typed. */
-export function* perform<R>(action: Action<R>): Op<R> {
-  return (yield action) as R;
+export function perform<R>(action: Action<R>): Op<R> {
+  return new Perform(action);
+}
+
+class Perform<R> extends Iterated<R> {
+  private readonly action: Action<R>;
+  /** 0: not started; 1: the action is yielded; 2: done. */
+  private state = 0;
+
+  constructor(action: Action<R>) {
+    super();
+    this.action = action;
+  }
+
+  next(value?: unknown): IteratorResult<Action, R> {
+    if (this.state === 0) {
+      this.state = 1;
+      return { value: this.action, done: false };
+    }
+    const result = this.state === 1 ? (value as R) : (undefined as R);
+    this.state = 2;
+    return { value: result, done: true };
+  }
+
+  throw(e: unknown): IteratorResult<Action, R> {
+    this.state = 2;
+    throw e;
+  }
+
+  return(value: R): IteratorResult<Action, R> {
+    this.state = 2;
+    return { value, done: true };
+  }
 }
 
 /**
@@ -84,14 +136,62 @@ export function* perform<R>(action: Action<R>): Op<R> {
  * listing a label marks nothing (so models can label their code); with one, an unknown label is an
  * error.
  */
-export function* at<T>(where: string | number, op: Op<T>): Op<T> {
-  const t = currentThread();
-  if (typeof where === 'string' && t.world.listing === undefined) return yield* op;
-  t.lines.push(typeof where === 'number' ? where : t.world.lineOf(where));
-  try {
-    return yield* op;
-  } finally {
-    t.lines.pop();
+export function at<T>(where: string | number, op: Op<T>): Op<T> {
+  return new At(where, op);
+}
+
+class At<T> extends Iterated<T> {
+  private readonly where: string | number;
+  private readonly op: Op<T>;
+  private started = false;
+  /** The thread whose line this call entered, until it leaves it. */
+  private entered: KThread | null = null;
+
+  constructor(where: string | number, op: Op<T>) {
+    super();
+    this.where = where;
+    this.op = op;
+  }
+
+  next(value?: unknown): IteratorResult<Action, T> {
+    if (!this.started) this.start();
+    return this.resume('next', value);
+  }
+
+  throw(e: unknown): IteratorResult<Action, T> {
+    return this.resume('throw', e);
+  }
+
+  return(value: T): IteratorResult<Action, T> {
+    return this.resume('return', value);
+  }
+
+  /** Resumes `op` as a generator's `yield*` would, leaving the line once it ends (returns or throws). */
+  private resume(how: 'next' | 'throw' | 'return', value: unknown): IteratorResult<Action, T> {
+    let r: IteratorResult<Action, T>;
+    try {
+      r = this.op[how](value as T);
+    } catch (e) {
+      this.leave();
+      throw e;
+    }
+    if (r.done) this.leave();
+    return r;
+  }
+
+  /** Enters the call's line, as the generator's body began: at the first step asked for. */
+  private start(): void {
+    this.started = true;
+    const t = currentThread();
+    const where = this.where;
+    if (typeof where === 'string' && t.world.listing === undefined) return;
+    t.enter(typeof where === 'number' ? where : t.world.lineOf(where));
+    this.entered = t;
+  }
+
+  private leave(): void {
+    this.entered?.leave();
+    this.entered = null;
   }
 }
 
@@ -102,11 +202,39 @@ export function* at<T>(where: string | number, op: Op<T>): Op<T> {
  * not leave their thread in the same state. Sound for any operation: its own frames are gone once it
  * returns.
  */
-export function* settled<T>(op: Op<T>): Op<T> {
-  const t = currentThread();
-  const from = t.received.length;
-  const value = yield* op;
-  t.received.length = from;
-  t.received.push(value);
-  return value;
+export function settled<T>(op: Op<T>): Op<T> {
+  return new Settled(op);
+}
+
+class Settled<T> extends Iterated<T> {
+  private readonly op: Op<T>;
+  /** The thread, and how many results it had received, when the operation began. */
+  private t: KThread | null = null;
+  private from = 0;
+
+  constructor(op: Op<T>) {
+    super();
+    this.op = op;
+  }
+
+  next(value?: unknown): IteratorResult<Action, T> {
+    if (this.t === null) {
+      this.t = currentThread();
+      this.from = this.t.received.length;
+    }
+    const r = this.op.next(value);
+    if (r.done) {
+      this.t.received.length = this.from;
+      this.t.received.push(r.value);
+    }
+    return r;
+  }
+
+  throw(e: unknown): IteratorResult<Action, T> {
+    return this.op.throw(e);
+  }
+
+  return(value: T): IteratorResult<Action, T> {
+    return this.op.return(value);
+  }
 }

@@ -1,4 +1,4 @@
-import { READ as READ_MODE, WRITE, accessMode, footprintsConflict, type Access } from './object.ts';
+import { WRITE, footprintsConflict, type Access } from './object.ts';
 import { setRunning, type KThread } from './thread.ts';
 import { ScenarioError, Violation } from './violation.ts';
 import type { EndFailure, World, WorldObserver } from './world.ts';
@@ -63,12 +63,21 @@ export class Execution {
   readonly threads: readonly KThread[];
   readonly steps: StepRecord[] = [];
   readonly violations: ViolationRecord[] = [];
+  /** The notes and wake-ups of the step being taken; one object, emptied at each step. */
+  private readonly draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
 
-  constructor(scenario: Instantiable, observers: readonly WorldObserver[] = []) {
+  /** `narrate`: record notes, for a reader (a replay); the search runs without them. */
+  constructor(scenario: Instantiable, observers: readonly WorldObserver[] = [], narrate = false) {
     this.world = scenario.instantiate();
+    this.world.narrating = narrate;
     this.world.observers.push(...observers);
     this.threads = this.world.threads;
     for (const t of this.threads) this.advance(t, undefined, -1);
+  }
+
+  private anyRunnable(): boolean {
+    for (const t of this.threads) if (t.runnable) return true;
+    return false;
   }
 
   /** Indices of the threads that can take a step now. */
@@ -84,13 +93,13 @@ export class Execution {
    */
   schedulable(): number[] {
     const r: number[] = [];
-    const postponed: number[] = [];
+    let postponed: number[] | null = null;
     for (const t of this.threads) {
       if (!t.runnable) continue;
-      if (this.postponed(t)) postponed.push(t.index);
+      if (this.postponed(t)) (postponed ??= []).push(t.index);
       else r.push(t.index);
     }
-    return r.length > 0 ? r : postponed;
+    return r.length > 0 || postponed === null ? r : postponed;
   }
 
   /** Whether `t`'s next step is an acquisition that would only put it to sleep now. */
@@ -113,7 +122,9 @@ export class Execution {
     const world = this.world;
     const index = this.steps.length;
     world.stepIndex = index;
-    const draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
+    const draft = this.draft;
+    draft.notes = null;
+    draft.woke = null;
     world.draft = draft;
     if (action.target && action.target.world !== world) {
       throw new ScenarioError(`${t.name}'s ${action.op} uses ${action.target.name}, which another build(k) made (an earlier execution, or another scenario): make every object in build(k) and keep it there`);
@@ -143,7 +154,7 @@ export class Execution {
       blocked: t.waiting !== null,
       wakeOf,
       line: t.line,
-      stack: t.lines.length === 0 ? NONE : t.lines.slice(),
+      stack: t.stack,
       notes: draft.notes ?? NONE,
       footprint,
       woke: draft.woke ?? NONE,
@@ -160,13 +171,12 @@ export class Execution {
 
   /**
    * Wakes the threads spinning (`spin_until`) on something this step wrote: their next check may now
-   * see a change. The wake orders that check after this step.
+   * see a change. The wake orders that check after this step. What a spinner read are reads, which
+   * conflict with the step's writes and adds only.
    */
   private wakeSpinners(by: KThread, footprint: readonly Access[]): void {
-    const writes = footprint.filter((a) => accessMode(a) !== READ_MODE);
-    if (writes.length === 0) return;
     for (const s of this.threads) {
-      if (s !== by && s.spinReads !== null && s.status === 'waiting' && footprintsConflict(s.spinReads, writes)) {
+      if (s !== by && s.spinReads !== null && s.status === 'waiting' && footprintsConflict(s.spinReads, footprint)) {
         s.spinReads = null;
         s.wakeUp();
       }
@@ -237,7 +247,7 @@ export class Execution {
 
   /** The terminal state, once no thread can run (or the step bound is reached); else null. */
   terminal(maxSteps: number): Terminal | null {
-    if (this.threads.some((t) => t.runnable)) {
+    if (this.anyRunnable()) {
       if (this.steps.length < maxSteps) return null;
       // Name the unfinished threads that took the most steps: the likely loop.
       const running = this.threads.filter((t) => !t.finished);

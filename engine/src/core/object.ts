@@ -83,11 +83,27 @@ export abstract class KObject {
   freed: Freed | null = null;
   /** An object that only gives part of another its own footprint (a page's entries): not in snapshots. */
   readonly internal: boolean = false;
+  /** The footprints of steps that touch this object alone, by mode, and functions returning them (made on first use). */
+  private alone: { fp: readonly Access[]; fn: () => readonly Access[] }[] | null = null;
 
   constructor(world: World, name: string) {
     this.world = world;
     this.name = name;
     this.id = world.register(this);
+  }
+
+  /**
+   * The footprint of a step that touches this object alone, in `mode`, and a function that returns it
+   * (for `Action.footprint`): made once per object and mode and shared, so a step allocates none.
+   */
+  only(mode: Mode): { fp: readonly Access[]; fn: () => readonly Access[] } {
+    const alone = (this.alone ??= []);
+    let a = alone[mode];
+    if (a === undefined) {
+      const fp = [this.id * 4 + mode];
+      alone[mode] = a = { fp, fn: () => fp };
+    }
+    return a;
   }
 
   /**

@@ -115,7 +115,7 @@ export class Simulation {
   private ended: Outcome | null = null;
 
   constructor(scenario: Instantiable, observers: readonly WorldObserver[] = []) {
-    this.exec = new Execution(scenario, observers);
+    this.exec = new Execution(scenario, observers, true);
     this.settle();
   }
 

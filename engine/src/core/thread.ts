@@ -45,6 +45,8 @@ export interface ThreadOptions {
   forever?: boolean;
 }
 
+const NO_LINES: readonly number[] = [];
+
 /** A kernel thread (or a user thread in the kernel): a generator body and the scheduler's view of it. */
 export class KThread {
   readonly world: World;
@@ -72,14 +74,18 @@ export class KThread {
   pagefaultsDisabled = 0;
   /** `rcu_read_lock` nesting (the kernel's `current->rcu_read_lock_nesting`). */
   rcuReadDepth = 0;
+  /** The non-blocking sections entered (`current->non_block_count`), innermost last, each with why: see sync/context.ts. */
+  readonly nonBlocking: string[] = [];
   /** A lockdep nesting annotation in force for the lock being taken (`mutex_lock_nested`). */
   nesting: { lock: KObject; subclass: number } | null = null;
   /** While the thread spins (`spin_until`): what its last check read; a write to any of it wakes it. */
   spinReads: readonly Access[] | null = null;
   /** Locks held, in the order taken. */
   readonly held: Held[] = [];
-  /** The listing lines of the calls in progress (outermost first); see `at`. */
+  /** The listing lines of the calls in progress (outermost first); see `at`, which enters and leaves them. */
   readonly lines: number[] = [];
+  /** A copy of `lines` that steps share until a call is entered or left (null: not made yet). */
+  private linesCopy: readonly number[] | null = NO_LINES;
   /** How many steps this thread has taken. */
   steps = 0;
 
@@ -90,6 +96,23 @@ export class KThread {
     this.options = options;
     this.body = body;
     this.gen = body();
+  }
+
+  /** Enters a call at listing line `line`. */
+  enter(line: number): void {
+    this.lines.push(line);
+    this.linesCopy = null;
+  }
+
+  /** Leaves the innermost call. */
+  leave(): void {
+    this.lines.pop();
+    this.linesCopy = this.lines.length === 0 ? NO_LINES : null;
+  }
+
+  /** The lines of the calls in progress, as a step records them: a copy, shared by the steps taken between calls. */
+  get stack(): readonly number[] {
+    return (this.linesCopy ??= this.lines.slice());
   }
 
   get line(): number | undefined {

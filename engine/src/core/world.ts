@@ -54,9 +54,16 @@ export class World {
   /** Every name in use, and what holds it (a thread, or an object whose kind is known once it is built). */
   private readonly names = new Map<string, KThread | KObject>();
   private readonly endChecks: (() => EndFailure | null)[] = [];
+  /** The state the layers above keep per world (the leak finder's registry, RCU), by their keys. */
+  private readonly locals = new Map<object, unknown>();
   private sealed = false;
   /** Index of the step being taken (or, between steps, of the next one). */
   stepIndex = 0;
+  /**
+   * Whether steps record notes (what they did, in words) for a reader: a replay does, the search
+   * does not, so a model may skip building a note's text when this is false.
+   */
+  narrating = true;
   /** Notes and wake-ups of the step being taken (arrays made on first use). */
   draft: { notes: string[] | null; woke: number[] | null } | null = null;
 
@@ -109,7 +116,7 @@ export class World {
 
   /** Attaches a sentence about what the current step did ("queued behind T2's down_write"). */
   note(text: string): void {
-    if (this.draft) (this.draft.notes ??= []).push(text);
+    if (this.draft && this.narrating) (this.draft.notes ??= []).push(text);
   }
 
   /** Records that the current step woke `t` (the explorer orders `t`'s next step after it). */
@@ -120,6 +127,16 @@ export class World {
 
   emitLock(e: LockEvent): void {
     for (const o of this.observers) o.lockEvent?.(e);
+  }
+
+  /**
+   * The state a layer above keeps for this world under `key` (a module's own object), made by `make`
+   * on first use. A world lives for one execution, and so does all it holds.
+   */
+  local<T>(key: object, make: () => T): T {
+    let value = this.locals.get(key) as T | undefined;
+    if (value === undefined) this.locals.set(key, (value = make()));
+    return value;
   }
 
   /** Registers a check to run once every thread has finished (the leak finder uses this). */

@@ -38,7 +38,12 @@ export interface ProcessOptions extends MmOptions {
   mm?: string;
 }
 
-const tasks = new WeakMap<KThread, Task>();
+const TASKS = {};
+
+/** The world's tasks, by thread. */
+function tasks(world: World): Map<KThread, Task> {
+  return world.local(TASKS, () => new Map<KThread, Task>());
+}
 
 /**
  * A process: an mm, a file table and its threads (tasks), each of which holds a reference to both.
@@ -66,7 +71,7 @@ export class Process extends KObject {
   thread(name: string, body: ThreadBody, options?: ThreadOptions): KThread {
     const t = this.world.thread(name, body, options);
     const task = new Task(this.world, t, this);
-    tasks.set(t, task);
+    tasks(this.world).set(t, task);
     this.tasks.push(task);
     this.live++;
     this.mm.mm_users.init(task, 'copy_mm');
@@ -97,13 +102,14 @@ export class Process extends KObject {
 
 /** The calling thread's task (the kernel's `current`), or null for a kernel thread made with `k.thread`. */
 export function current(): Task | null {
-  return tasks.get(currentThread()) ?? null;
+  const t = currentThread();
+  return tasks(t.world).get(t) ?? null;
 }
 
 /** The caller's task, which must be a process thread that has not exited. */
 export function currentTask(op: string): Task {
   const t = currentThread();
-  const task = tasks.get(t);
+  const task = tasks(t.world).get(t);
   if (!task) throw new Error(`${op}: ${t.name} is a kernel thread with no mm or files; make it with process.thread(name, body)`);
   if (task.exiting) throw new Error(`${op}: ${t.name} has called do_exit, which does not return`);
   return task;

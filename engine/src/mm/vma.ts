@@ -135,7 +135,11 @@ export function* find_vma(mm: MmStruct, address: number): Op<VmArea | null> {
       'find_vma',
       mm,
       false,
-      () => [access(mm, READ), ...mm.mmap.map((v) => access(v, READ))],
+      () => {
+        const fp = [access(mm, READ)];
+        for (const v of mm.mmap) fp.push(access(v, READ));
+        return fp;
+      },
       (t) => {
         checkAlive(mm, t, 'find_vma');
         for (const v of mm.mmap) checkAlive(v, t, 'find_vma');

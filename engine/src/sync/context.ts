@@ -17,25 +17,21 @@ export function inAtomic(t: KThread): boolean {
  * The kernel's `non_block_start()`/`non_block_end()` (`current->non_block_count`, Linux v5.4+): a
  * section that is not atomic but must not sleep, such as a non-blockable mmu notifier callback.
  * `might_sleep()` inside it is a violation; `why` ends its message, e.g. "in the non-blockable
- * invalidate_range_start of hmm1". Thread-local, so these are plain calls rather than steps.
+ * invalidate_range_start of hmm1". Thread-local (a field of the thread, as of the task in the
+ * kernel), so these are plain calls rather than steps. This one enters a section (`non_block_start`).
  */
-const nonBlocking = new WeakMap<KThread, string[]>();
-
-/** Enters a non-blocking section (`non_block_start`). */
 export function nonBlockStart(t: KThread, why: string): void {
-  const section = nonBlocking.get(t);
-  if (section) section.push(why);
-  else nonBlocking.set(t, [why]);
+  t.nonBlocking.push(why);
 }
 
 /** Leaves the innermost non-blocking section (`non_block_end`). */
 export function nonBlockEnd(t: KThread): void {
-  if (!nonBlocking.get(t)?.pop()) throw new Violation('unbalanced', `${t.name} called non_block_end without a matching non_block_start`);
+  if (t.nonBlocking.pop() === undefined) throw new Violation('unbalanced', `${t.name} called non_block_end without a matching non_block_start`);
 }
 
 /** Whether `might_sleep()` passes: not atomic, not in an RCU read-side section or a non-blocking one. */
 export function maySleep(t: KThread): boolean {
-  return !inAtomic(t) && t.rcuReadDepth === 0 && !nonBlocking.get(t)?.length;
+  return !inAtomic(t) && t.rcuReadDepth === 0 && t.nonBlocking.length === 0;
 }
 
 /**
@@ -47,8 +43,8 @@ export function mightSleep(t: KThread, op: string, what: string): void {
     throw new Violation('sleep-in-atomic', `BUG: sleeping function called from invalid context: ${t.name} calls ${op}(${what}) inside an RCU read-side critical section`);
   }
   if (!inAtomic(t)) {
-    const section = nonBlocking.get(t);
-    if (section && section.length > 0) {
+    const section = t.nonBlocking;
+    if (section.length > 0) {
       throw new Violation('sleep-in-atomic', `BUG: sleeping function called from invalid context: ${t.name} calls ${op}(${what}) ${section[section.length - 1]}`);
     }
     return;

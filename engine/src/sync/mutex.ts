@@ -1,5 +1,5 @@
 import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
-import { READ, WRITE, access, type ObjectState } from '../core/object.ts';
+import { READ, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -147,7 +147,7 @@ function* mutexLock(m: Mutex): Op<void> {
 /** Returns true if it took the mutex (the spin_trylock convention, unlike down_read_trylock's). */
 export function* mutex_trylock(m: Mutex): Op<boolean> {
   // A trylock that fails changes nothing: a read, which commutes with other failed attempts.
-  return yield* perform(dynamicAct('mutex_trylock', m, false, () => [access(m, m.owner === null ? WRITE : READ)], (t) => m.trylock(t)));
+  return yield* perform(dynamicAct('mutex_trylock', m, false, () => m.only(m.owner === null ? WRITE : READ).fp, (t) => m.trylock(t)));
 }
 
 export function* mutex_unlock(m: Mutex): Op<void> {

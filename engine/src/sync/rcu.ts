@@ -109,13 +109,11 @@ export class Rcu extends KObject implements Waitable {
   }
 }
 
-const worlds = new WeakMap<World, Rcu>();
+const RCU = {};
 
 /** The world's RCU, made on first use. */
 function rcu(world: World): Rcu {
-  let r = worlds.get(world);
-  if (!r) worlds.set(world, (r = new Rcu(world, 'rcu_state')));
-  return r;
+  return world.local(RCU, () => new Rcu(world, 'rcu_state'));
 }
 
 /** A step on the world's RCU, plus the objects that callbacks it may run will change. */

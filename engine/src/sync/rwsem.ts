@@ -1,5 +1,5 @@
 import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
-import { ADD, READ, WRITE, access, type Access, type ObjectState } from '../core/object.ts';
+import { ADD, READ, WRITE, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -69,14 +69,14 @@ export class RwSemaphore extends Lock {
    * writes. Any step that changes whether a reader would be admitted writes the rwsem, so a footprint
    * computed now stays right until a conflicting step runs.
    */
-  footprint(t: KThread, op: 'lock' | 'trylock' | 'unlock', mode: 'read' | 'write'): Access[] {
+  footprint(t: KThread, op: 'lock' | 'trylock' | 'unlock', mode: 'read' | 'write'): readonly Access[] {
     let m: typeof READ | typeof WRITE | typeof ADD = WRITE;
     if (op === 'trylock') m = (mode === 'read' ? this.readerMayJoin() : this.idle) ? (mode === 'read' ? ADD : WRITE) : READ;
     else if (mode === 'read') {
       if (op === 'lock' && this.readerMayJoin()) m = ADD;
       if (op === 'unlock' && this.queue.length === 0 && this.readers.includes(t)) m = ADD;
     }
-    return [access(this, m)];
+    return this.only(m).fp;
   }
 
   private readerMayJoin(): boolean {
@@ -96,7 +96,7 @@ export class RwSemaphore extends Lock {
     }
     this.queue.push({ t, mode });
     t.sleep(this, op);
-    this.world.note(`waits: ${this.waitInfo(t).text}`);
+    if (this.world.narrating) this.world.note(`waits: ${this.waitInfo(t).text}`);
     return true;
   }
 
@@ -162,7 +162,7 @@ export class RwSemaphore extends Lock {
       this.admit(w.t, w.mode, `down_${w.mode}`);
       w.t.wakeUp();
     }
-    if (granted.length > 0) {
+    if (granted.length > 0 && this.world.narrating) {
       this.world.note(`granted ${this.name} to ${granted.map((w) => `${w.t.name} (${w.mode})`).join(', ')}`);
     }
   }

@@ -1,5 +1,5 @@
 import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
-import { READ, WRITE, access, type ObjectState } from '../core/object.ts';
+import { READ, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -100,7 +100,7 @@ export function spin_lock(l: Spinlock): Op<void> {
 
 export function* spin_trylock(l: Spinlock): Op<boolean> {
   // A trylock that fails changes nothing: a read, which commutes with other failed attempts.
-  return yield* perform(dynamicAct('spin_trylock', l, false, () => [access(l, l.owner === null ? WRITE : READ)], (t) => l.trylock(t)));
+  return yield* perform(dynamicAct('spin_trylock', l, false, () => l.only(l.owner === null ? WRITE : READ).fp, (t) => l.trylock(t)));
 }
 
 export function* spin_unlock(l: Spinlock): Op<void> {

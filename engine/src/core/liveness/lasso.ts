@@ -31,7 +31,7 @@ export function replayLasso(scenario: Instantiable, token: string, observers: re
   const m = LASSO.exec(token);
   const misfit = (why: string) => new Error(`schedule '${token}' does not fit '${scenario.name}': ${why}`);
   if (!m) throw new Error(`schedule '${token}': a lasso is a schedule, then its loop in parentheses (e.g. 'a2b(cd)')`);
-  const exec = new Execution(scenario, observers);
+  const exec = new Execution(scenario, observers, true);
   const n = exec.threads.length;
   const prefix = decodeSchedule(m[1]!, n);
   const loop = decodeSchedule(m[2]!, n);
