@@ -1,7 +1,8 @@
 import type { Instantiable } from './core/execution.ts';
 import { listing as parseListing, type Listing } from './core/listing.ts';
 import { MAX_THREADS } from './core/schedule.ts';
-import { Kernel } from './kernel.ts';
+import { CoreKernel } from './core-kernel.ts';
+import type { Kernel } from './kernel.ts';
 
 export interface ScenarioOptions {
   /** The listing whose lines steps carry: C text with `//@label` markers, or a parsed listing. */
@@ -15,28 +16,35 @@ export interface ScenarioOptions {
 }
 
 /** A replayable program: `build(k)` makes a fresh world for every execution. */
-export interface Scenario extends Instantiable {
+export interface Scenario<K extends CoreKernel = Kernel> extends Instantiable {
   readonly name: string;
-  readonly build: (k: Kernel) => void;
+  readonly build: (k: K) => void;
   readonly listing: Listing | undefined;
   readonly description: string | undefined;
   /** The objects the story is about (`ScenarioOptions.focus`), most important first; empty when not named. */
   readonly focus: readonly string[];
   /** Thread names, in creation order (schedule letters follow this order). */
   readonly threads: readonly string[];
-  instantiate(): Kernel;
+  instantiate(): CoreKernel;
 }
 
 /**
- * Defines a scenario. `build` runs once here, so a scenario with no threads, two things of one name
- * or a thread body that is not a generator function fails where it is defined, with a clear Error.
+ * A scenario whose build makes only the core objects (`CoreKernel`: locks, counts, mm, processes,
+ * files) and any other model through that model's own functions, so that a bundle of it leaves out
+ * the models it does not use. The engine's cases are made this way; `scenario` (kernel.ts) gives
+ * `build` every model.
  */
-export function scenario(name: string, build: (k: Kernel) => void, options: ScenarioOptions = {}): Scenario {
+export function coreScenario(name: string, build: (k: CoreKernel) => void, options: ScenarioOptions = {}): Scenario<CoreKernel> {
+  return defineScenario((l) => new CoreKernel(l), name, build, options);
+}
+
+/** Checks and freezes a scenario whose worlds `make` creates (`scenario`, `coreScenario`). */
+export function defineScenario<K extends CoreKernel>(make: (l: Listing | undefined) => K, name: string, build: (k: K) => void, options: ScenarioOptions): Scenario<K> {
   if (typeof name !== 'string' || name.trim() === '') throw new Error('scenario: the first argument must be a non-empty name');
   if (typeof build !== 'function') throw new Error(`scenario '${name}': the second argument must be a function build(k)`);
   const l = typeof options.listing === 'string' ? parseListing(options.listing) : options.listing;
-  const instantiate = (): Kernel => {
-    const k = new Kernel(l);
+  const instantiate = (): K => {
+    const k = make(l);
     build(k);
     k.seal();
     return k;

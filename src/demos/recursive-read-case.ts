@@ -6,7 +6,7 @@
  * calls the helper with nothing held, so it reads once. T2 is `brk()`, which wants `mmap_sem` for
  * write. The `policy` parameter is the rwsem's rule for a reader that arrives behind a waiting writer.
  */
-import { at, down_read, down_write, listing, RWSEM_POLICIES, scenario, up_read, up_write, type Op, type RwSemaphore, type RwsemPolicy, type Scenario } from '@interleave/engine';
+import { at, coreScenario, down_read, down_write, listing, RWSEM_POLICIES, up_read, up_write, type Op, type RwSemaphore, type RwsemPolicy, type Scenario } from '@interleave/engine';
 import type { WidgetCase } from '../widgets/case-shape.ts';
 
 const HELPER = `
@@ -78,7 +78,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
     if (name !== 'variant' && name !== 'policy') throw new Error(`recursive-read: unknown parameter '${name}' (parameters: policy)`);
   }
   const twice = variant === 'buggy';
-  return scenario(
+  return coreScenario(
     `recursive read ${variant} (policy=${policy})`,
     (k) => {
       const sem = k.rwsem('mmap_sem', { policy });
