@@ -22,10 +22,11 @@ const noPreloadHelper = {
 };
 
 /**
- * The browser's bundles leave out the engine's liveness search (`explore(s, { liveness: true })`: its
+ * The page scripts leave out the engine's liveness search (`explore(s, { liveness: true })`: its
  * state graph, starvation cycles and the replay of a starvation's lasso; about 3 KB gzipped): no
- * widget or playground asks for it, and the pages show its results computed at build time. Were one
- * ever to ask, it gets a one-line error. `isLasso` and `encodeLasso` stay as they are.
+ * widget asks for it, and the pages show its results computed at build time. Were one ever to ask,
+ * it gets a one-line error. `isLasso` and `encodeLasso` stay as they are. (The playground's sandbox
+ * is a worker bundle, built apart, and keeps the whole engine.)
  */
 const LIVENESS = /\/engine\/dist\/core\/liveness\/(search|lasso)\.js$/;
 const STUB = '\0interleave:liveness:';
