@@ -21,37 +21,6 @@ const noPreloadHelper = {
   },
 };
 
-/**
- * The page scripts leave out the engine's liveness search (`explore(s, { liveness: true })`: its
- * state graph, starvation cycles and the replay of a starvation's lasso; about 3 KB gzipped): no
- * widget asks for it, and the pages show its results computed at build time. Were one ever to ask,
- * it gets a one-line error. `isLasso` and `encodeLasso` stay as they are. (The playground's sandbox
- * is a worker bundle, built apart, and keeps the whole engine.)
- */
-const LIVENESS = /\/engine\/dist\/core\/liveness\/(search|lasso)\.js$/;
-const STUB = '\0interleave:liveness:';
-/** @param {string} what */
-const notHere = (what) => `throw new Error(${JSON.stringify(`${what} is not part of this page; run it with the engine in Node (interleave explore <case> --liveness)`)});`;
-const noLivenessInBrowser = {
-  name: 'interleave:no-liveness-in-browser',
-  enforce: 'pre',
-  /** @param {string} source @param {string | undefined} importer */
-  async resolveId(source, importer) {
-    // @ts-expect-error: Vite gives plugin hooks the environment they run in
-    if (this.environment?.name !== 'client' || !source.includes('liveness/') || importer?.startsWith(STUB)) return null;
-    const real = (await this.resolve(source, importer, { skipSelf: true }))?.id.replaceAll('\\', '/');
-    const m = real && LIVENESS.exec(real);
-    return m ? STUB + m[1] + ':' + real : null;
-  },
-  /** @param {string} id */
-  load(id) {
-    if (!id.startsWith(STUB)) return null;
-    const [kind, real] = id.slice(STUB.length).split(/:(.*)/s);
-    if (kind === 'search') return `export function exploreLiveness() { ${notHere('the liveness search')} }`;
-    return `export { isLasso, encodeLasso } from ${JSON.stringify(real)};\nexport function replayLasso() { ${notHere("replaying a starvation's lasso")} }`;
-  },
-};
-
 export default defineConfig({
   // The sitemap needs an absolute origin: where `npm start` serves the site, unless SITE_URL says
   // where it is deployed. The pages themselves use root-relative links only.
@@ -64,7 +33,7 @@ export default defineConfig({
     shikiConfig: { themes, transformers: fenceTransformers() },
   },
   vite: {
-    plugins: [noPreloadHelper, noLivenessInBrowser],
+    plugins: [noPreloadHelper],
     build: {
       // Every script is an external same-origin file, never inlined into the page, so the
       // Content-Security-Policy can allow scripts from 'self' only (no 'unsafe-inline', no hashes).

@@ -2,9 +2,10 @@
  * @interleave/engine: a deterministic simulator of Linux kernel threads and the objects they share,
  * with an explorer that finds the shortest deadlock, violation or leak.
  */
-export { isScenario, coreScenario, type Scenario, type ScenarioOptions } from './scenario.ts';
+export { scenario } from './scenario.ts';
+export { isScenario, coreScenario, type Scenario, type ScenarioOptions } from './core-scenario.ts';
 export { explore, replay, simulate, DEFAULT_OPTIONS, type Report, type Counterexample } from './explore.ts';
-export { Kernel, scenario } from './kernel.ts';
+export { Kernel } from './kernel.ts';
 export { CoreKernel } from './core-kernel.ts';
 
 // Core

@@ -5,7 +5,6 @@ import type { MmStruct } from './mm/mm_struct.ts';
 import { Hmm, HmmRange, type HmmOptions } from './notifier/hmm.ts';
 import { MmuNotifier, type MmuNotifierOps } from './notifier/mmu_notifier.ts';
 import { CoreKernel } from './core-kernel.ts';
-import { defineScenario, type Scenario, type ScenarioOptions } from './scenario.ts';
 
 /**
  * The `k` a scenario's `build(k)` receives: it makes the world's threads (`k.thread`) and objects,
@@ -42,12 +41,4 @@ export class Kernel extends CoreKernel {
     this.building('hmmRange', name);
     return new HmmRange(this, name);
   }
-}
-
-/**
- * Defines a scenario. `build` runs once here, so a scenario with no threads, two things of one name
- * or a thread body that is not a generator function fails where it is defined, with a clear Error.
- */
-export function scenario(name: string, build: (k: Kernel) => void, options: ScenarioOptions = {}): Scenario {
-  return defineScenario((l: Listing | undefined) => new Kernel(l), name, build, options);
 }

@@ -3,7 +3,7 @@ import { CxlAccelerator, accel_translation_fault } from '../../devices/cxl.ts';
 import { sys_brk } from '../../mm/mmap.ts';
 import { sys_mmap_fixed } from '../../mm/mmap_fixed.ts';
 import { PAGE_SIZE } from '../../mm/vma.ts';
-import { coreScenario, type Scenario } from '../../scenario.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import { RWSEM_POLICIES, type RwsemPolicy } from '../../sync/rwsem.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';

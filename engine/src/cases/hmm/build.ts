@@ -2,7 +2,7 @@ import { HmmMirrorGpu, gpu_mirror_range, gpu_read } from '../../devices/hmm-mirr
 import type { CoreKernel } from '../../core-kernel.ts';
 import { PAGE_SIZE } from '../../mm/vma.ts';
 import { Hmm, HmmRange, type HmmMirrorOps, type HmmVariant } from '../../notifier/hmm.ts';
-import { coreScenario, type Scenario } from '../../scenario.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
 import { ALL_PARTS, hmmCallbacks, type FixParts } from './invalidate.ts';
 import { listings } from './listing.ts';

@@ -6,7 +6,7 @@ import { PAGE_SIZE } from '../../mm/vma.ts';
 import {
   IntelIommu, IntelSvm, PRQ_WAITS_FOR, SvmDevice, SvmDriver, dmaStartsWhen, prq_event_thread, startAsleep, svm_device_dma, woken_wait_event,
 } from '../../devices/intel-svm/index.ts';
-import { coreScenario, type Scenario } from '../../scenario.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import { wait_event } from '../../sync/waitqueue.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';

@@ -1,4 +1,4 @@
-import { coreScenario } from '../../scenario.ts';
+import { coreScenario } from '../../core-scenario.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';

@@ -1,7 +1,7 @@
 import { VfioPciDevice, mapBarAtBuild, type BarMapping } from '../../devices/vfio-pci.ts';
 import type { MmStruct } from '../../mm/mm_struct.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
-import { coreScenario, type Scenario } from '../../scenario.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import { resolveParams } from '../params.ts';
 import type { Case, CaseVariant } from '../types.ts';
 import type { Driver } from './driver.ts';
