@@ -1,9 +1,11 @@
 /**
  * The playground in Chromium, as a reader (and a stranger's link) would use it: every template
  * explores to its verdict; a syntax error and a throwing thread are shown at their lines; a link
- * round-trips the code and the steps and runs nothing until Explore; a hostile link's code cannot
- * reach the page, its storage, its parent or another host, and its endless loop is stopped while
- * the page keeps working; keyboard only; axe-core in light and dark; 360 px.
+ * round-trips the code and the steps and runs nothing until Explore; the result is shown in the case
+ * widget's workbench (threads with their code, the objects, the swimlane, the wait-for graph, the
+ * replay of the shortest failure, lockdep's report); a hostile link's code cannot reach the page,
+ * its storage, its parent or another host, and its endless loop is stopped while the page keeps
+ * working; keyboard only; axe-core in light and dark; 360 px.
  */
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -14,10 +16,14 @@ import { templates } from '../src/playground/templates.ts';
 
 const site = siteInBrowser();
 
-/** A fresh page of the playground; fails on a console error or a CSP violation of the page unless `quiet`. */
+/**
+ * A fresh page of the playground; fails on a console error or a CSP violation of the page unless
+ * `quiet`. The reader prefers less motion unless told otherwise: the shortest failure is then shown
+ * at its end at once, not replayed step by step.
+ */
 async function playground(run: (page: Page, w: Watch) => Promise<void>, options: BrowserContextOptions & { hash?: string; quiet?: boolean } = {}): Promise<void> {
   const { hash = '', quiet = false, ...contextOptions } = options;
-  const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 }, ...contextOptions });
+  const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce', ...contextOptions });
   await context.addInitScript(() => {
     const w = window as unknown as { __csp: string[] };
     w.__csp = [];
@@ -66,7 +72,7 @@ async function shareLink(page: Page): Promise<string> {
 
 /** The 1-based lines of the editor marked with an error. */
 function errorLines(page: Page): Promise<number[]> {
-  return page.evaluate(() => [...document.querySelectorAll('#pg-editor .cm-line')].flatMap((l, i) => (l.querySelector('.cm-lintRange-error') ? [i + 1] : [])));
+  return page.evaluate(() => [...document.querySelectorAll('#pg-editor .cm-line')].flatMap((l, i) => (l.classList.contains('pg-error-line') ? [i + 1] : [])));
 }
 
 describe('the playground', () => {
@@ -77,8 +83,11 @@ describe('the playground', () => {
         expect(await page.evaluate(() => document.querySelector('#pg-view')?.childElementCount)).toBe(0);
         const status = await exploreNow(page);
         expect(status, t.id).toMatch(new RegExp(`^${t.expected}: `));
-        expect(await page.textContent('#pg-result .pg-verdict strong'), t.id).toBe(t.expected);
-        if (t.expected !== 'ok') expect(await page.locator('.pg-history li').count(), `${t.id}: the shortest failure is replayed`).toBeGreaterThan(1);
+        expect(await page.getAttribute('.pg-verdict', 'data-verdict'), t.id).toBe(t.expected);
+        if (t.expected !== 'ok') {
+          expect(await page.locator('.iw-steps li').count(), `${t.id}: the shortest failure is replayed`).toBeGreaterThan(1);
+          expect(await page.getAttribute('.pg-workbench', 'data-verdict'), `${t.id}: the replay ends in the failure`).toBe(t.expected);
+        }
       }
     });
   }, 120_000);
@@ -107,7 +116,7 @@ describe('the playground', () => {
       await setCode(page, throwing);
       expect(await errorLines(page)).toEqual([]);
       expect(await exploreNow(page)).toMatch(/^Error at line 6: T1 threw TypeError/);
-      expect(await page.textContent('#pg-result .pg-verdict strong')).toBe('violation');
+      expect(await page.getAttribute('.pg-verdict', 'data-verdict')).toBe('violation');
       expect(await errorLines(page)).toEqual([6]);
     });
   });
@@ -118,10 +127,10 @@ describe('the playground', () => {
     await playground(async (page) => {
       await page.selectOption('#pg-template', 'abba');
       expect(await exploreNow(page)).toMatch(/^deadlock/);
-      await page.locator('.pg-history button').nth(2).click(); // two steps into the shortest failure
-      await page.waitForFunction(() => document.querySelector('.pg-schedule')?.textContent?.startsWith('schedule: '));
-      await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent?.startsWith('2.'));
-      const schedule = (await page.textContent('.pg-schedule'))!.replace('schedule: ', '');
+      await page.click('.iw-steps button[data-index="2"]'); // two steps into the shortest failure
+      await page.waitForSelector('.iw-steps button[data-index="2"][aria-current="step"]');
+      const schedule = (await page.textContent('.pg-schedule'))!;
+      expect(schedule).toMatch(/^[a-z]\d*[a-z]?\d*$/);
       link = await shareLink(page);
       expect(link).toContain(`steps=${schedule}`);
       await page.goto('about:blank');
@@ -131,7 +140,8 @@ describe('the playground', () => {
       expect(await page.textContent('#pg-status')).toMatch(/Nothing has run/);
       expect(await page.evaluate(() => document.querySelector('#pg-view')?.childElementCount)).toBe(0);
       expect(await exploreNow(page)).toMatch(/the link's 2 steps are shown/);
-      expect(await page.textContent('.pg-schedule')).toBe(`schedule: ${schedule}`);
+      expect(await page.textContent('.pg-schedule')).toBe(schedule);
+      expect(await page.locator('.iw-steps li').count()).toBe(2);
     });
   });
 
@@ -214,6 +224,7 @@ describe('the playground', () => {
       await page.click('#pg-explore');
       await page.waitForFunction(() => /Exploring… [1-9][\d,]* executions/.test(document.querySelector('#pg-status')?.textContent ?? ''));
       expect(await page.isVisible('#pg-cancel')).toBe(true);
+      expect(await page.isVisible('.iw-search-progress'), "the workbench's search shows its progress too").toBe(true);
       await page.click('#pg-cancel');
       await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false');
       expect(await page.textContent('#pg-status')).toBe('Cancelled.');
@@ -222,22 +233,74 @@ describe('the playground', () => {
     });
   });
 
+  it("shows the result in the case widget's workbench: threads and code, objects, swimlane, wait-for cycle, replay, lockdep", async () => {
+    await playground(
+      async (page) => {
+        await page.selectOption('#pg-template', 'abba');
+        expect(await exploreNow(page)).toMatch(/^deadlock/);
+        // The shortest failure is replayed step by step from the start (the reader allows motion here).
+        await page.waitForSelector('.pg-workbench[data-replaying]');
+        await page.waitForFunction(() => !document.querySelector('.pg-workbench')?.hasAttribute('data-replaying'));
+        expect(await page.getAttribute('.pg-workbench', 'data-verdict')).toBe('deadlock');
+        expect(await page.locator('.iw-steps li').count()).toBe(4);
+        expect(await page.getAttribute('.iw-lanes-box', 'aria-valuenow')).toBe('4');
+        // The swimlane: one lane per thread, a row per step.
+        expect(await page.locator('.iw-lanes-box svg g.row').count()).toBe(4);
+        expect(await page.locator('.iw-lanes-head span').allTextContents()).toEqual(['T1', 'T2']);
+        // The wait-for graph, its cycle drawn and said.
+        expect(await page.getAttribute('.iw-waits', 'data-cycle')).toBe('true');
+        expect(await page.textContent('.iw-waits-cycle')).toBe('A cycle: T1 → T2 → T1.');
+        // The objects the scenario names as its focus, first.
+        expect(await page.locator('.iw-focus .iw-object').evaluateAll((os) => os.map((o) => o.getAttribute('data-object')))).toEqual(['A', 'B']);
+        // Each thread: its body from the editor, the current line marked, why it waits, what it holds.
+        const t1 = page.locator('.iw-thread[data-thread="T1"]');
+        expect(await t1.locator('.line.is-current.is-blocked').textContent()).toContain('mutex_lock(b)');
+        expect(await t1.locator('.line').first().textContent()).toContain("k.thread('T1'");
+        expect(await t1.locator('.line .tok-keyword').first().textContent(), 'highlighted as in the editor').toBe('function');
+        expect(await t1.locator('.iw-why').textContent()).toMatch(/^Waits in mutex_lock on B/);
+        expect(await t1.locator('.iw-holds').textContent()).toBe('Holds A.');
+        expect(await t1.locator('.iw-stack').textContent()).toMatch(/T1\s*line 9/);
+        // Lockdep's report.
+        expect(await page.textContent('.pg-lockdep summary')).toMatch(/circular locking/);
+        // Back in the swimlane: a click on the first row shows the state after step 1, and the graph has no cycle.
+        await page.click('.iw-lanes-box g.row[data-last="1"] rect.hit');
+        await page.waitForFunction(() => document.querySelector('.iw-lanes-box')?.getAttribute('aria-valuenow') === '1');
+        expect(await page.getAttribute('.iw-waits', 'data-cycle')).toBe('false');
+        // Reset, then T1 until it blocks (it never does: it finishes), then the rest in the order T2 → T1.
+        await page.click('.iw-history button:text-is("Reset")');
+        await page.waitForFunction(() => document.querySelectorAll('.iw-steps li').length === 0);
+        await page.click('.iw-run-thread[data-thread="T1"]');
+        await page.waitForFunction(() => document.querySelector('.iw-thread[data-thread="T1"]')?.getAttribute('data-status') === 'done');
+        expect(await page.locator('.iw-steps li').count()).toBe(4);
+        await page.click('.iw-autorun button');
+        await page.waitForFunction(() => document.querySelector('.pg-workbench')?.getAttribute('data-verdict') === 'ok');
+        expect(await page.textContent('#pg-status')).toMatch(/^ok: /);
+        // "Find a failure" in the workbench explores again and replays the shortest failure.
+        await page.click('.iw-search .iw-primary');
+        await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false' && document.querySelector('.pg-verdict'));
+        await page.waitForFunction(() => document.querySelector('.pg-workbench')?.getAttribute('data-verdict') === 'deadlock' && !document.querySelector('.pg-workbench')?.hasAttribute('data-replaying'));
+      },
+      { reducedMotion: 'no-preference' },
+    );
+  });
+
   it('can be used with the keyboard alone', async () => {
     await playground(async (page) => {
       const focused = () => page.evaluate(() => document.activeElement?.id || document.activeElement?.textContent || '');
       for (let i = 0; i < 40 && (await focused()) !== 'pg-explore'; i++) await page.keyboard.press('Tab');
       expect(await focused()).toBe('pg-explore');
       await page.keyboard.press('Enter');
-      await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false' && document.querySelector('#pg-result')?.childElementCount);
+      await page.waitForFunction(() => document.querySelector('#playground')?.getAttribute('data-busy') === 'false' && document.querySelector('.pg-verdict'));
       expect(await page.textContent('#pg-status')).toMatch(/^deadlock/);
       expect(await focused(), 'the focus comes back to Explore').toBe('pg-explore');
-      // Back to the start of the history with the keyboard, then step a thread with its number key.
-      await page.locator('.pg-history button').first().focus();
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent === 'Start');
-      expect(await focused(), 'the focus stays on the control used').toBe('Start');
+      // Back to the start of the history in the swimlane with the keyboard, then step a thread with its number key.
+      await page.focus('.iw-lanes-box');
+      await page.keyboard.press('Home');
+      await page.waitForFunction(() => document.querySelector('.iw-lanes-box')?.getAttribute('aria-valuenow') === '0');
+      expect(await page.textContent('#pg-status')).toBe('Showing the start, before step 1.');
       await page.keyboard.press('1');
-      await page.waitForFunction(() => document.querySelector('.pg-history button[aria-current="true"]')?.textContent?.startsWith('1. driver'));
+      await page.waitForFunction(() => document.querySelector('.iw-steps button[aria-current="step"]')?.textContent?.startsWith('driver'));
+      expect(await page.evaluate(() => document.activeElement?.className), 'the focus stays on the control used').toBe('iw-lanes-box');
       // The editor takes the focus, and Tab leaves it (no keyboard trap).
       await page.focus('#pg-editor .cm-content');
       await page.keyboard.press('Tab');
@@ -249,7 +312,8 @@ describe('the playground', () => {
     await playground(
       async (page) => {
         expect(await exploreNow(page)).toMatch(/^deadlock/);
-        await page.click('.pg-fold:not([open]) summary >> nth=0');
+        await page.click('.pg-lockdep summary');
+        await page.click('.iw-waits-words summary');
         const serious = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
         expect(serious).toEqual([]);
       },
@@ -261,6 +325,12 @@ describe('the playground', () => {
     await playground(
       async (page) => {
         expect(await exploreNow(page)).toMatch(/^deadlock/);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+        // One thread at a time, with a tab strip that says each thread's state.
+        expect(await page.getAttribute('.iw-tabs', 'role')).toBe('tablist');
+        expect(await page.locator('.iw-thread:visible').count()).toBe(1);
+        await page.click('.iw-tab >> nth=1');
+        expect(await page.getAttribute('.iw-tab >> nth=1', 'aria-selected')).toBe('true');
         expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
       },
       { viewport: { width: 360, height: 800 } },

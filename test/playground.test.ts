@@ -17,6 +17,9 @@ import { templates } from '../src/playground/templates.ts';
 import { decodeLink, encodeLink, MAX_CODE } from '../src/playground/permalink.ts';
 import { Session } from '../src/widgets/session.ts';
 import { scenarioCase } from '../src/playground/scenario-case.ts';
+import { threadBodies } from '../src/playground/bodies.ts';
+import { bodyTexts } from '../src/playground/instrument.ts';
+import { isResult, isView } from '../src/playground/shape.ts';
 
 describe('compile', () => {
   it('turns imports of the engine into destructuring and keeps every line on its line', () => {
@@ -95,6 +98,45 @@ describe('stepping', () => {
     expect(s.frame.step?.line).toBe(6);
     expect(s.frame.outcome?.verdict).toBe('violation');
     expect(takeThrow()).toEqual({ line: 7, column: expect.any(Number), message: 'T1 threw RangeError: no' });
+  });
+});
+
+describe("the workbench's data", () => {
+  const loaded = (code: string) => {
+    const r = evaluate(code, api);
+    if (!r.ok) throw new Error(r.fault.message);
+    return tracked(() => new Session(scenarioCase(r.scenarios), 'default', {}));
+  };
+
+  it("finds each thread's body in the reader's code, one body for several threads too", () => {
+    const abba = templates.find((t) => t.id === 'abba')!.code;
+    const s = loaded(abba);
+    const lines = abba.split('\n');
+    const bodies = threadBodies(abba, s.scenario.threads, bodyTexts());
+    expect(bodies.map((b) => [b.name, lines[b.start - 1]!.trim(), lines[b.end - 1]!.trim()])).toEqual([
+      ['T1', "k.thread('T1', function* () {", '});'],
+      ['T2', "k.thread('T2', function* () {", '});'],
+    ]);
+    const shared = ["import { scenario, mutex_lock, mutex_unlock } from '@interleave/engine';", "export default scenario('x', (k) => {", "  const a = k.mutex('A');", '  for (const name of [\'P\', \'Q\']) k.thread(name, function* () {', '    yield* mutex_lock(a);', '    yield* mutex_unlock(a);', '  });', '});'].join('\n');
+    const t = loaded(shared);
+    expect(threadBodies(shared, t.scenario.threads, bodyTexts())).toEqual([
+      { name: 'P', start: 4, end: 7 },
+      { name: 'Q', start: 4, end: 7 },
+    ]);
+    expect(threadBodies('something else', ['P'], bodyTexts())).toEqual([]);
+  });
+
+  it('accepts the views and results the runner sends, and refuses anything else', () => {
+    const s = loaded(templates.find((t) => t.id === 'abba')!.code);
+    const view = JSON.parse(JSON.stringify({ exports: ['default'], exportName: 'default', title: 'AB-BA', threads: [...s.scenario.threads], focus: [...s.scenario.focus], bodies: [], frames: s.run.frames, schedules: [''], cursor: 0 }));
+    expect(isView(view)).toBe(true);
+    expect(isView({ forged: true })).toBe(false);
+    expect(isView({ ...view, cursor: 1 }), 'a cursor past the frames').toBe(false);
+    expect(isView({ ...view, frames: [{ ...view.frames[0], threads: [{ name: 'T1', status: 'ready', stack: ['<img>'], holds: [] }] }] }), 'a line that is no number').toBe(false);
+    expect(isView({ ...view, frames: [{ ...view.frames[0], outcome: { verdict: 'pwned', message: '' } }] }), 'an unknown verdict').toBe(false);
+    const result = { verdict: 'deadlock', message: 'm', complete: true, executions: 3, ms: 1, lockdep: [] };
+    expect(isResult(result)).toBe(true);
+    expect(isResult({ ...result, lockdep: [{ title: 1 }] })).toBe(false);
   });
 });
 

@@ -10,6 +10,7 @@ import { siteInBrowser } from './support/site-in-browser.ts';
 import { widgetPages, type WidgetPage } from './support/widgets.ts';
 import { facts, newPage, okVariant, openWidget, playOut, runToEnd, sessions, state, stepThreads, widget } from './support/widget-browser.ts';
 import { getWidgetCase } from '../src/lib/widget-cases.ts';
+import { explore } from '@interleave/engine';
 
 const site = siteInBrowser();
 const session = sessions(site);
@@ -237,4 +238,23 @@ describe.each(widgetPages())('the $caseId widget on $path', ({ path, caseId }: W
     });
   });
 
+});
+
+describe('a starvation in the widget', () => {
+  it("the rwsem primer's readers-take-turns variant under reader-preferring: the search finds the lasso, the replay plays its prefix and one turn of the loop, and the history marks the loop", async () => {
+    const s = getWidgetCase('recursive-read').build({ variant: 'turns', policy: 'reader-preferring' });
+    const loop = explore(s, { liveness: true }).counterexample!.loop!;
+    await session(async (page) => {
+      const w = await openWidget(page, site.server.url + '/primers/rwsem-fairness/', 'recursive-read');
+      await w.locator('.iw-variants input[value="turns"]').check();
+      await w.locator('.iw-controls select').first().selectOption('reader-preferring');
+      await w.locator('.iw-search .iw-primary').click();
+      await playOut(page, w);
+      await expect.poll(() => w.locator('.iw-replay-note').textContent(), { timeout: 60_000 }).toContain('one turn of the loop');
+      expect(await w.locator('.iw-search-result').textContent()).toMatch(new RegExp(`Found a starvation .*A lasso of ${loop.start + loop.length} steps: first .+, then the loop .+ \\(steps ${loop.start + 1}–${loop.start + loop.length}\\), .* while ${loop.thread} waits\\.`));
+      const marked = await w.locator('.iw-steps li').evaluateAll((lis) => lis.map((li) => li.classList.contains('is-loop')));
+      expect(marked).toEqual(Array.from({ length: loop.start + loop.length }, (_, i) => i >= loop.start));
+      expect((await state(w)).verdict).toBe('running');
+    });
+  });
 });

@@ -12,7 +12,7 @@ import { getCase } from '@interleave/engine/cases';
 
 export const hmmCase = getCase('hmm');
 
-type Variant = 'buggy' | 'fixed';
+type Variant = 'buggy' | 'fixed' | 'valid-window' | 'seq-retry';
 type Bug = 'notifiers' | 'eagain' | 'end';
 
 const build = (variant: Variant, bug: Bug = 'notifiers', more: Record<string, string | number> = {}): Scenario =>
@@ -32,6 +32,8 @@ export const hmmScenarios = {
   leakReaderPreferringFixed: build('fixed', 'notifiers', { policy: 'reader-preferring' }),
   eagainThreeBuggy: build('buggy', 'eagain', { ranges: 3 }),
   eagainThreeFixed: build('fixed', 'eagain', { ranges: 3 }),
+  windowValid: build('valid-window'),
+  windowSeq: build('seq-retry'),
 } as const;
 
 type Sim = ReturnType<typeof simulate>;
@@ -80,6 +82,31 @@ export function reaperThenGpu(): Order {
   runOut(sim, 'D');
   if (!sim.outcome) throw new Error('hmm page: the fixed scenario B did not end');
   return { schedule: sim.schedule, steps: sim.steps.length };
+}
+
+/**
+ * Scenario D with the v5.5 sequence count, in the window's order: D reads the page table, reclaim (K)
+ * invalidates and ends, then D checks. Returns the order and the steps the page names, checked for
+ * what the text says of them: the check sees the seq moved, D begins again, the page is gone, the GPU
+ * maps nothing and its read is a device fault, and the run is ok.
+ */
+export function seqInTheWindow() {
+  const sim = simulate(hmmScenarios.windowSeq);
+  runThrough(sim, 'D', 'hmm_range_fault');
+  runOut(sim, 'K');
+  runOut(sim, 'D');
+  if (sim.outcome?.verdict !== 'ok') throw new Error(`hmm page: scenario D with the seq count, in the window's order, ends ${sim.outcome?.verdict}`);
+  const steps = sim.steps;
+  const retry = stepNo(steps, 'read_retry sees the seq moved', (s) => s.op === 'mmu_interval_read_retry' && /invalidated since, retry/.test(s.note ?? ''));
+  return {
+    schedule: sim.schedule,
+    steps: steps.length,
+    retry,
+    gone: stepNo(steps, 'the second read finds the page gone', (s) => s.op === 'hmm_range_fault' && /maps nothing/.test(s.note ?? '')),
+    again: theStep(steps, 'hmm page: the read_begin after the retry', { op: 'mmu_interval_read_begin', after: retry }),
+    nothing: stepNo(steps, 'the GPU maps nothing', (s) => s.op === 'gpu_map' && s.note === 'gpu maps nothing'),
+    fault: stepNo(steps, "the GPU's read faults", (s) => s.op === 'device_access' && /a device fault/.test(s.note ?? '')),
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Graph } from '../lib/waitfor.ts';
 
 export const svm = getCase('intel-svm');
 
-type Variant = 'buggy' | 'fixed' | 'no-release-flush' | 'no-fault-check';
+type Variant = 'buggy' | 'fixed' | 'no-mm-count' | 'no-release-flush' | 'no-fault-check';
 
 const build = (variant: Variant, more: Record<string, number> = {}): Scenario => svm.build({ variant, ...more });
 
@@ -22,6 +22,7 @@ const build = (variant: Variant, more: Record<string, number> = {}): Scenario =>
 export const svmRuns = {
   buggy: build('buggy'),
   fixed: build('fixed'),
+  noMmCount: build('no-mm-count'),
   noReleaseFlush: build('no-release-flush'),
   noFaultCheck: build('no-fault-check'),
   buggyTwoRequests: build('buggy', { requests: 2 }),

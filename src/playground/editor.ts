@@ -4,13 +4,12 @@
  * lines where the threads are marked. Tab moves the focus on (CodeMirror's default), so the page
  * can be used with the keyboard alone; Escape then Tab leaves the editor too.
  */
-import { EditorState, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { EditorState, StateEffect, StateField, type Extension, type StateEffectType } from '@codemirror/state';
 import { Decoration, EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection, type DecorationSet } from '@codemirror/view';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { bracketMatching, ensureSyntaxTree, indentOnInput, syntaxHighlighting, syntaxTree } from '@codemirror/language';
-import { javascript, javascriptLanguage } from '@codemirror/lang-javascript';
+import { bracketMatching, ensureSyntaxTree, indentOnInput, LanguageSupport, syntaxHighlighting, syntaxTree } from '@codemirror/language';
+import { javascriptLanguage } from '@codemirror/lang-javascript';
 import { autocompletion, closeBrackets, completeFromList, completionKeymap } from '@codemirror/autocomplete';
-import { lintKeymap, setDiagnostics, type Diagnostic } from '@codemirror/lint';
 import { classHighlighter } from '@lezer/highlight';
 import type { ScenarioFault } from './protocol.ts';
 
@@ -26,15 +25,22 @@ export interface Editor {
   syntaxError(): { line: number; column: number } | null;
 }
 
-const setMarks = StateEffect.define<DecorationSet>();
-const marks = StateField.define<DecorationSet>({
-  create: () => Decoration.none,
-  update: (value, tr) => {
-    for (const e of tr.effects) if (e.is(setMarks)) return e.value;
-    return tr.docChanged ? Decoration.none : value;
-  },
-  provide: (f) => EditorView.decorations.from(f),
-});
+/** Decorations set as a whole by an effect, and dropped when the code changes. */
+function decorations(): { set: StateEffectType<DecorationSet>; field: StateField<DecorationSet> } {
+  const set = StateEffect.define<DecorationSet>();
+  const field = StateField.define<DecorationSet>({
+    create: () => Decoration.none,
+    update: (value, tr) => {
+      for (const e of tr.effects) if (e.is(set)) return e.value;
+      return tr.docChanged ? Decoration.none : value;
+    },
+    provide: (f) => EditorView.decorations.from(f),
+  });
+  return { set, field };
+}
+
+const marks = decorations();
+const fault = decorations();
 
 export function createEditor(parent: HTMLElement, code: string, engineNames: readonly string[], onChange: () => void): Editor {
   const completions = engineNames.map((label) => ({ label, type: /^[A-Z]/.test(label) ? (/^[A-Z0-9_]+$/.test(label) ? 'constant' : 'class') : 'function', detail: '@interleave/engine' }));
@@ -47,12 +53,14 @@ export function createEditor(parent: HTMLElement, code: string, engineNames: rea
     bracketMatching(),
     closeBrackets(),
     highlightActiveLine(),
-    javascript(),
+    // The language without lang-javascript's snippets and local-name completion (the page's weight budget): the engine's names are completed.
+    new LanguageSupport(javascriptLanguage),
     javascriptLanguage.data.of({ autocomplete: completeFromList(completions) }),
     autocompletion(),
     syntaxHighlighting(classHighlighter),
-    marks,
-    keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
+    marks.field,
+    fault.field,
+    keymap.of([...defaultKeymap, ...historyKeymap, ...completionKeymap]),
     EditorView.contentAttributes.of({ 'aria-label': 'Scenario code (JavaScript)', tabindex: '0' }),
     EditorView.updateListener.of((u) => {
       if (u.docChanged) onChange();
@@ -68,21 +76,22 @@ export function createEditor(parent: HTMLElement, code: string, engineNames: rea
     set code(text: string) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
     },
-    showFault(fault) {
-      const diagnostics: Diagnostic[] = [];
-      if (fault) {
-        const l = lineStart(fault.line || 1);
-        const from = Math.min(l.to, l.from + Math.max(0, (fault.column ?? 1) - 1));
-        diagnostics.push({ from: from === l.to ? l.from : from, to: l.to, severity: 'error', message: fault.message });
+    showFault(f) {
+      const decos = [];
+      if (f) {
+        const l = lineStart(f.line || 1);
+        const from = Math.min(l.to, l.from + Math.max(0, (f.column ?? 1) - 1));
+        decos.push(Decoration.line({ class: 'pg-error-line' }).range(l.from));
+        if (l.to > l.from) decos.push(Decoration.mark({ class: 'pg-error', attributes: { title: f.message } }).range(from === l.to ? l.from : from, l.to));
       }
-      view.dispatch(setDiagnostics(view.state, diagnostics));
+      view.dispatch({ effects: fault.set.of(Decoration.set(decos, true)) });
     },
     markThreads(lines) {
       const decos = lines
         .filter((l) => l.line >= 1 && l.line <= view.state.doc.lines)
         .sort((a, b) => a.line - b.line)
         .map((l) => Decoration.line({ class: l.blocked ? 'pg-at pg-at-blocked' : 'pg-at', attributes: { 'data-threads': l.label } }).range(lineStart(l.line).from));
-      view.dispatch({ effects: setMarks.of(Decoration.set(decos, true)) });
+      view.dispatch({ effects: marks.set.of(Decoration.set(decos, true)) });
     },
     syntaxError() {
       let at: number | null = null;

@@ -3,7 +3,8 @@
  * workbench where in the reader's code each thread is: every kernel operation (a generator function
  * of the engine) records the line it was called from, as the listing line of its step, the way the
  * case models use `at`; and an exception thrown by a thread body is remembered with its line.
- * Both read the call stack, so they are on only while stepping, never during a search.
+ * Both read the call stack, so they are on only while stepping, never during a search. Each thread
+ * body's text is kept too, to find its lines in the reader's code.
  */
 import * as engine from '@interleave/engine';
 import { at, World, Violation, type ThreadBody } from '@interleave/engine';
@@ -12,6 +13,8 @@ import type { ScenarioFault } from './protocol.ts';
 
 let tracking = false;
 let lastThrow: ScenarioFault | null = null;
+/** Each thread's body as written (its source text), recorded while tracked. */
+const bodies = new Map<string, string>();
 
 /** Lines are recorded while `fn` runs (stepping by hand), not otherwise (a search). */
 export function tracked<T>(fn: () => T): T {
@@ -21,6 +24,11 @@ export function tracked<T>(fn: () => T): T {
   } finally {
     tracking = false;
   }
+}
+
+/** The source text of each thread's body of the scenario built last while tracked (by thread name). */
+export function bodyTexts(): ReadonlyMap<string, string> {
+  return bodies;
 }
 
 /** The last exception a thread body threw while tracked, with its line; cleared by reading it. */
@@ -55,6 +63,7 @@ export const api: Record<string, unknown> = Object.fromEntries(
 const thread = World.prototype.thread;
 World.prototype.thread = function (this: World, name: string, body: ThreadBody, options?: never) {
   if (!(body instanceof GeneratorFunction)) return thread.call(this, name, body, options); // the engine says why
+  if (tracking) bodies.set(name, Function.prototype.toString.call(body));
   const guarded: ThreadBody = function* () {
     try {
       return yield* body();

@@ -6,8 +6,10 @@ import runnerUrl from './runner.ts?worker&url';
 import { createEditor } from './editor.ts';
 import { createHost } from './host.ts';
 import { decodeLink, encodeLink, isPlayLink } from './permalink.ts';
-import { renderResult, renderView } from './view.ts';
 import { SEARCH_BOUNDS, type Reply, type Request, type ScenarioFault, type View } from './protocol.ts';
+import { isResult, isView } from './shape.ts';
+import { resultParts, Workbench } from './workbench.ts';
+import { opText } from '../widgets/view/dom.ts';
 
 interface PageData {
   templates: { id: string; label: string; code: string }[];
@@ -33,11 +35,12 @@ async function main(root: HTMLElement): Promise<void> {
   const share = $<HTMLButtonElement>('#pg-share');
   const link = $<HTMLInputElement>('#pg-link');
   const status = $('#pg-status');
-  const result = $('#pg-result');
   const bench = $('#pg-view');
 
   let view: View | null = null;
+  /** The code the sandbox ran last (null when nothing runs), and the code of the view shown. */
   let loadedCode: string | null = null;
+  let shownCode = '';
   let pendingSteps: string | undefined;
   let busy = false;
 
@@ -53,6 +56,38 @@ async function main(root: HTMLElement): Promise<void> {
   });
 
   const host = createHost(root, data.sandbox, runnerUrl);
+  const wb = new Workbench({
+    step: (thread) => void act({ type: 'step', thread, at: wb.cursor }),
+    run: (thread) => void act({ type: 'run', thread, at: wb.cursor }),
+    runToEnd: (order) => void act({ type: 'runToEnd', order, at: wb.cursor }),
+    undo: () => void act({ type: 'undo', at: wb.cursor }),
+    reset: () => void act({ type: 'reset' }),
+    seeked: () => {
+      markThreads();
+      const s = wb.frame?.step;
+      say(s ? `Showing step ${wb.cursor} of ${wb.length}: ${s.thread} ${opText(s)}.${endSentence()}` : 'Showing the start, before step 1.');
+    },
+    find: () => void run(),
+    cancel: () => host.cancel(),
+  });
+
+  const endSentence = () => {
+    const o = wb.frame?.outcome;
+    return o ? ` ${o.verdict}: ${o.message}` : '';
+  };
+
+  /** The lines of the reader's code where the threads are, in the state shown, marked in the editor. */
+  const markThreads = () => {
+    const byLine = new Map<number, { names: string[]; blocked: boolean }>();
+    for (const t of wb.frame?.threads ?? []) {
+      if (!t.line || t.status === 'done') continue;
+      const e = byLine.get(t.line) ?? { names: [], blocked: false };
+      e.names.push(t.name);
+      e.blocked ||= t.status === 'waiting';
+      byLine.set(t.line, e);
+    }
+    editor.markThreads([...byLine].map(([line, e]) => ({ line, label: e.names.join(', '), blocked: e.blocked })));
+  };
 
   /** While a request is in flight; a search can be cancelled, and the focus moves to Cancel and back. */
   const setBusy = (b: boolean, search = false) => {
@@ -79,16 +114,9 @@ async function main(root: HTMLElement): Promise<void> {
     delete root.dataset.stale;
     exportSelect.replaceChildren(...v.exports.map((n) => new Option(n === 'default' ? 'default export' : n, n, false, n === v.exportName)));
     exportSelect.closest('label')!.hidden = v.exports.length < 2;
-    renderView(bench, v, { step: (t) => void act({ type: 'step', thread: t }), seek: (i) => void act({ type: 'seek', index: i }), undo: () => void act({ type: 'undo' }), reset: () => void act({ type: 'reset' }) });
-    const byLine = new Map<number, { names: string[]; blocked: boolean }>();
-    for (const t of v.frame.threads) {
-      if (!t.line || t.status === 'done') continue;
-      const e = byLine.get(t.line) ?? { names: [], blocked: false };
-      e.names.push(t.name);
-      e.blocked ||= t.status === 'waiting';
-      byLine.set(t.line, e);
-    }
-    editor.markThreads([...byLine].map(([line, e]) => ({ line, label: e.names.join(', '), blocked: e.blocked })));
+    wb.show(v, shownCode);
+    if (!bench.contains(wb.element)) bench.replaceChildren(wb.element);
+    markThreads();
     if (v.fault) showFault(v.fault);
     else editor.showFault(null);
   };
@@ -106,10 +134,12 @@ async function main(root: HTMLElement): Promise<void> {
       return null;
     }
     try {
+      if ((reply.type === 'view' || reply.type === 'explored') && !isView(reply.view)) throw new Error('not a view');
       if (reply.type === 'view') show(reply.view);
       else if (reply.type === 'explored') {
-        renderResult(result, reply.result);
+        if (!isResult(reply.result)) throw new Error('not a result');
         show(reply.view);
+        wb.search.finished(...resultParts(reply.result));
       }
     } catch {
       // Only the reader's code can send a reply of the wrong shape: say so, and keep the page.
@@ -120,6 +150,7 @@ async function main(root: HTMLElement): Promise<void> {
   };
 
   const act = async (req: Request) => {
+    wb.stopReplay();
     if (busy) return;
     if (root.dataset.stale || loadedCode === null) {
       say(loadedCode === null ? 'Nothing is running: press Explore to run the code again.' : 'The code has changed since it ran: press Explore to run it again.');
@@ -128,7 +159,7 @@ async function main(root: HTMLElement): Promise<void> {
     setBusy(true);
     try {
       const r = await send(req);
-      if (r) say(view?.frame.outcome ? `${view.frame.outcome.verdict}: ${view.frame.outcome.message}` : `Step ${view?.cursor ?? 0} of ${view?.history.length ?? 0}.`);
+      if (r) say(wb.frame?.outcome ? `${wb.frame.outcome.verdict}: ${wb.frame.outcome.message}` : `Step ${wb.cursor} of ${wb.length}.`);
     } finally {
       setBusy(false);
     }
@@ -138,30 +169,36 @@ async function main(root: HTMLElement): Promise<void> {
     if (busy) return;
     performance.mark('pg-explore-click');
     setBusy(true, true);
-    result.replaceChildren();
     editor.showFault(null);
     try {
       const code = editor.code;
+      shownCode = code;
       say('Loading the scenario in the sandbox…');
       const loaded = await send({ type: 'load', code, ...(exportSelect.value ? { exportName: exportSelect.value } : {}) });
       if (!loaded) return;
       loadedCode = code;
       say('Exploring…');
+      wb.search.running();
       const started = performance.now();
       let first = true;
-      const r = await send({ type: 'explore', ...SEARCH_BOUNDS }, (n) => {
+      const r = await send({ type: 'explore', ...SEARCH_BOUNDS }, (n, ms) => {
         // The search has begun in the sandbox's worker (measured by bench/playground.ts).
         if (first) performance.mark('pg-explore-started');
         first = false;
         say(`Exploring… ${n.toLocaleString('en')} executions, ${Math.round(performance.now() - started)} ms`);
+        wb.search.update(n, ms, Math.max(n / SEARCH_BOUNDS.maxExecutions, ms / SEARCH_BOUNDS.timeBudgetMs));
       });
-      if (!r || r.type !== 'explored') return;
+      if (!r || r.type !== 'explored') {
+        if (wb.search.busy) wb.search.finished(status.textContent ?? '');
+        return;
+      }
       if (!r.view.fault) say(`${r.result.verdict}: ${r.result.executions.toLocaleString('en')} execution${r.result.executions === 1 ? '' : 's'} explored${r.result.schedule ? `; the shortest failure (${r.result.steps} steps) is shown, step by step` : ''}.`);
+      if (r.result.schedule && pendingSteps === undefined) wb.replay(markThreads);
       if (pendingSteps !== undefined) {
         const steps = pendingSteps;
         pendingSteps = undefined;
         const replayed = await send({ type: 'replay', schedule: steps });
-        if (replayed) say(`Explored (${r.result.verdict}); the link's ${view?.history.length ?? 0} steps are shown.`);
+        if (replayed) say(`Explored (${r.result.verdict}); the link's ${wb.length} steps are shown.`);
       }
     } finally {
       setBusy(false);
@@ -174,7 +211,7 @@ async function main(root: HTMLElement): Promise<void> {
     loadedCode = null;
     exportSelect.replaceChildren();
     exportSelect.closest('label')!.hidden = true;
-    result.replaceChildren();
+    wb.clear();
     bench.replaceChildren();
     editor.showFault(null);
   };
@@ -190,7 +227,7 @@ async function main(root: HTMLElement): Promise<void> {
   explore.addEventListener('click', () => void run());
   cancel.addEventListener('click', () => host.cancel());
   share.addEventListener('click', async () => {
-    const hash = await encodeLink({ code: editor.code, ...(view?.exportName && view.exportName !== 'default' ? { exportName: view.exportName } : {}), ...(view?.schedule && !root.dataset.stale ? { steps: view.schedule } : {}) });
+    const hash = await encodeLink({ code: editor.code, ...(view?.exportName && view.exportName !== 'default' ? { exportName: view.exportName } : {}), ...(wb.scheduleShown && !root.dataset.stale ? { steps: wb.scheduleShown } : {}) });
     history.replaceState(null, '', hash);
     link.value = location.href;
     link.closest('p')!.hidden = false;
@@ -199,11 +236,16 @@ async function main(root: HTMLElement): Promise<void> {
   });
   document.addEventListener('keydown', (e) => {
     if (!view || e.altKey || e.ctrlKey || e.metaKey || (e.target as HTMLElement).closest('.cm-editor, input, select, textarea')) return;
-    const n = Number(e.key);
-    const thread = Number.isInteger(n) && n >= 1 ? view.threads[n - 1] : undefined;
-    if (thread && !view.frame.why[thread]) {
+    if (e.key === 'u' || e.key === 'U') {
       e.preventDefault();
-      void act({ type: 'step', thread });
+      void act({ type: 'undo', at: wb.cursor });
+      return;
+    }
+    const thread = /^[1-9]$/.test(e.key) ? wb.threadNames[Number(e.key) - 1] : undefined;
+    if (thread && !wb.frame?.why[thread]) {
+      e.preventDefault();
+      wb.showThread(thread);
+      void act({ type: 'step', thread, at: wb.cursor });
     }
   });
 

@@ -18,34 +18,41 @@ export interface ScenarioFault extends Place {
 
 export type Request =
   | { type: 'load'; code: string; exportName?: string }
-  | { type: 'step'; thread: string }
-  | { type: 'seek'; index: number }
-  | { type: 'undo' }
+  /** `at`: the step shown on the page, where the action starts (the page moves through the history by itself). */
+  | { type: 'step'; thread: string; at: number }
+  /** Steps the thread until it blocks, finishes or cannot go on. */
+  | { type: 'run'; thread: string; at: number }
+  /** Runs to the end, the first thread of `order` that can run taking each step. */
+  | { type: 'runToEnd'; order: string[]; at: number }
+  | { type: 'undo'; at: number }
   | { type: 'reset' }
   | { type: 'replay'; schedule: string }
   | { type: 'explore'; maxExecutions: number; timeBudgetMs: number };
 
-/** A step of the history, as the history list shows it. */
-export interface HistoryStep {
-  thread: string;
-  op: string;
-  target?: string;
-  blocked: boolean;
-  line?: number;
-  note?: string;
+/** A thread's body in the reader's code (1-based lines, inclusive): what its column shows. */
+export interface Body {
+  name: string;
+  start: number;
+  end: number;
 }
 
-/** What the workbench shows after every request: the scenario, the point of its history, and the history. */
+/**
+ * What the workbench shows after every request: the scenario's plain description, every state of
+ * the execution stepped so far (the case widget's `Frame`s), and the step shown.
+ */
 export interface View {
   exports: string[];
   exportName: string;
   title: string;
   threads: string[];
-  frame: Frame;
+  /** The objects the scenario names as its focus (`scenario(…, { focus })`). */
+  focus: string[];
+  bodies: Body[];
+  /** `frames[0]` is the start; `frames[i]` the state after step i. */
+  frames: Frame[];
+  /** `schedules[i]`: the schedule token of the first i steps. */
+  schedules: string[];
   cursor: number;
-  history: HistoryStep[];
-  /** The schedule token of the steps up to the cursor. */
-  schedule: string;
   /** Where a thread threw, when the run shown ended in an exception. */
   fault?: ScenarioFault;
 }

@@ -1,28 +1,39 @@
 /**
  * The worker inside the sandbox frame: it holds the reader's scenario and answers the page's
- * requests (load, step, seek, undo, reset, replay, explore) with the view to show. It is built as
- * one classic script (Vite's `?worker&url`), which the sandbox starts from a blob.
+ * requests (load, step, run, run to the end, undo, reset, replay, explore) with the view to show:
+ * every state of the execution stepped so far, as plain data the page's workbench draws. It is
+ * built as one classic script (Vite's `?worker&url`), which the sandbox starts from a blob.
  */
-import { explore } from '@interleave/engine';
+import { encodeSchedule, explore } from '@interleave/engine';
 import { Session } from '../widgets/session.ts';
 import { evaluate, placeOf, describe } from './evaluate.ts';
-import { api, takeThrow, tracked } from './instrument.ts';
+import { api, bodyTexts, takeThrow, tracked } from './instrument.ts';
+import { threadBodies } from './bodies.ts';
 import { scenarioCase } from './scenario-case.ts';
-import type { Envelope, ExploreResult, HistoryStep, Reply, Request, ScenarioFault, View } from './protocol.ts';
+import type { Envelope, ExploreResult, Reply, Request, ScenarioFault, View } from './protocol.ts';
 
 let session: Session | null = null;
 let exports: string[] = [];
+let source = '';
 
 const post = (id: number, body: Reply) => (self as unknown as Worker).postMessage(JSON.parse(JSON.stringify({ id, body })) as Envelope<Reply>);
 
 function view(s: Session): View {
-  const frames = s.run.frames;
-  const history: HistoryStep[] = frames.slice(1).map((f) => {
-    const st = f.step!;
-    return { thread: st.thread, op: st.op, blocked: st.blocked, ...(st.target ? { target: st.target } : {}), ...(st.line ? { line: st.line } : {}), ...(st.note ? { note: st.note } : {}) };
-  });
+  const names = s.scenario.threads;
+  const tids = s.run.choices.map((t) => names.indexOf(t));
   const fault = takeThrow();
-  return { exports, exportName: s.variant, title: s.scenario.name, threads: [...s.scenario.threads], frame: s.frame, cursor: s.cursor, history, schedule: s.schedule(), ...(fault ? { fault } : {}) };
+  return {
+    exports,
+    exportName: s.variant,
+    title: s.scenario.name,
+    threads: [...names],
+    focus: [...s.scenario.focus],
+    bodies: threadBodies(source, names, bodyTexts()),
+    frames: s.run.frames,
+    schedules: s.run.frames.map((_, i) => encodeSchedule(tids.slice(0, i))),
+    cursor: s.cursor,
+    ...(fault ? { fault } : {}),
+  };
 }
 
 function fault(e: unknown): ScenarioFault {
@@ -34,6 +45,7 @@ function handle(id: number, req: Request): void {
     const r = evaluate(req.code, api);
     if (!r.ok) return post(id, { type: 'fault', fault: r.fault });
     exports = [...r.scenarios.keys()];
+    source = req.code;
     const name = req.exportName && r.scenarios.has(req.exportName) ? req.exportName : exports.includes('default') ? 'default' : exports[0]!;
     session = tracked(() => new Session(scenarioCase(r.scenarios), name, {}));
     return post(id, { type: 'view', view: view(session) });
@@ -62,8 +74,10 @@ function handle(id: number, req: Request): void {
     return post(id, { type: 'explored', result, view: view(s) });
   }
   tracked(() => {
+    if ('at' in req) s.seek(req.at);
     if (req.type === 'step') s.step(req.thread);
-    else if (req.type === 'seek') s.seek(req.index);
+    else if (req.type === 'run') s.runThread(req.thread);
+    else if (req.type === 'runToEnd') s.runToEnd(req.order);
     else if (req.type === 'undo') s.undo();
     else if (req.type === 'reset') s.reset();
     else if (req.type === 'replay') {

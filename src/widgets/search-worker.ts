@@ -3,9 +3,11 @@
  * imports it to learn its URL and starts it as a module Web Worker, so the worker shares the engine
  * and the case chunks the page has already loaded instead of bringing its own copy. In the page it
  * only exports its URL; in a worker it loads a case when asked to warm up, and runs `explore` for
- * each request, posting progress (about every 100 ms) and the report.
+ * each request, posting progress (about every 100 ms) and the report. A scenario with a thread that
+ * runs forever is searched with the liveness check too (a starvation is a loop such threads go round;
+ * without one there is no loop to find).
  */
-import { explore } from '@interleave/engine';
+import { explore, type Scenario } from '@interleave/engine';
 import { loadCase } from './case-loaders.ts';
 import type { SearchMessage, SearchRequest, WarmRequest } from './search-protocol.ts';
 
@@ -16,13 +18,16 @@ interface WorkerScope {
   addEventListener(type: 'message', listener: (e: MessageEvent<SearchRequest | WarmRequest>) => void): void;
 }
 
+/** Whether a thread of `s` runs its body again each time it returns (`forever`). */
+export const hasForever = (s: Scenario): boolean => s.instantiate().threads.some((t) => t.options.forever === true);
+
 async function run(scope: WorkerScope, req: SearchRequest): Promise<void> {
   try {
     const c = await loadCase(req.caseId);
     const s = c.build(req.params);
     const post = (executions: number, ms: number) => scope.postMessage({ type: 'progress', executions, ms });
     post(0, 0);
-    const r = explore(s, { maxExecutions: req.maxExecutions, timeBudgetMs: req.timeBudgetMs, onProgress: (st) => post(st.executions, st.ms) });
+    const r = explore(s, { maxExecutions: req.maxExecutions, timeBudgetMs: req.timeBudgetMs, liveness: hasForever(s), onProgress: (st) => post(st.executions, st.ms) });
     scope.postMessage({
       type: 'done',
       result: {

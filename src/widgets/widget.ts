@@ -5,7 +5,7 @@
  * waits for whom, the search and the ladder of challenges, and keeps the URL hash as a permalink to
  * what the reader sees.
  */
-import type { Step } from '@interleave/engine';
+import type { Loop, Step } from '@interleave/engine';
 import type { WidgetCase } from './case-shape.ts';
 import { loadCase } from './case-loaders.ts';
 import { checkLink, formatHash, parseHash } from './permalink.ts';
@@ -75,6 +75,8 @@ class Widget implements WidgetApi {
   private readonly permalink: HTMLAnchorElement;
   private pending: PendingSearch | null = null;
   private replayTimer = 0;
+  /** The last search's starvation lasso (its steps, prefix then one turn of the loop), to tag in the history while the run follows it. */
+  private lasso: { names: string[]; loop: Loop; config: string } | null = null;
   /** Whether the last change came from the reader's own steps (for the challenge). */
   private byHand = true;
 
@@ -250,11 +252,15 @@ class Widget implements WidgetApi {
     if (r.schedule !== undefined) {
       // A starvation's lasso, prefix(loop), is replayed as the prefix and the loop once.
       const names = this.session.decode(r.schedule.replace(/[()]/g, ''));
-      const loop = r.loop ? ` Steps ${r.loop.start + 1}–${r.loop.start + r.loop.length} are a loop that comes back to where it began and repeats forever, while ${r.loop.thread} waits.` : '';
-      this.search.finished(h('p', { attrs: { 'data-verdict': r.verdict } }, h('strong', { text: `Found a ${r.verdict}` }), ` (${took}). The shortest takes ${plural(names.length, 'step')}: ${names.join(', ')}.${loop}`));
-      this.announcer.say(`Found a ${r.verdict}. Replaying its ${plural(names.length, 'step')}.`);
+      this.lasso = r.loop ? { names, loop: r.loop, config: JSON.stringify([variant, this.session.params]) } : null;
+      const what = r.loop
+        ? `A lasso of ${plural(names.length, 'step')}: first ${names.slice(0, r.loop.start).join(', ') || 'nothing'}, then the loop ${names.slice(r.loop.start).join(', ')} (steps ${r.loop.start + 1}–${r.loop.start + r.loop.length}), which comes back to where it began and repeats forever while ${r.loop.thread} waits.`
+        : `The shortest takes ${plural(names.length, 'step')}: ${names.join(', ')}.`;
+      this.search.finished(h('p', { attrs: { 'data-verdict': r.verdict } }, h('strong', { text: `Found a ${r.verdict}` }), ` (${took}). ${what}`));
+      this.announcer.say(`Found a ${r.verdict}. Replaying its ${plural(names.length, 'step')}${r.loop ? ': the prefix, then one turn of the loop' : ''}.`);
       this.replay(names, () => {
-        this.search.note(`Replayed: the execution ends in ${this.session.frame.outcome?.verdict ?? 'no verdict'}.`);
+        const loop = r.loop;
+        this.search.note(loop ? `Replayed the prefix and one turn of the loop (marked in the history): ${loop.thread} still waits, and the loop can go round again.` : `Replayed: the execution ends in ${this.session.frame.outcome?.verdict ?? 'no verdict'}.`);
       });
       return;
     }
@@ -434,7 +440,9 @@ class Widget implements WidgetApi {
     const focus = s.scenario.focus;
     this.focus.update(focus, s.run.frames.slice(0, s.cursor + 1));
     this.objects.update(frame.objects, s.cursor > 0 ? s.run.frames[s.cursor - 1]!.objects : null, new Set(focus));
-    this.history.update(s.run.frames.map((f) => f.step), s.cursor);
+    const lasso = this.lasso;
+    const onLasso = lasso !== null && lasso.config === JSON.stringify([s.variant, s.params]) && lasso.names.every((n, i) => s.run.choices[i] === n);
+    this.history.update(s.run.frames.map((f) => f.step), s.cursor, onLasso ? lasso.loop : null);
     this.permalink.href = this.hash();
     this.host.dataset.verdict = frame.outcome?.verdict ?? 'running';
     this.host.dataset.schedule = s.schedule();

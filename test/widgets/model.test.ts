@@ -33,7 +33,7 @@ describe('widgetModel', () => {
 
   it('collects each distinct listing once', () => {
     const ls = widgetListings(c, { policy: 'fifo' });
-    expect(ls.map((l) => l.listing.text).sort()).toEqual([c.listings.buggy!.text, c.listings.fixed!.text].sort());
+    expect(ls.map((l) => l.listing.text).sort()).toEqual([c.listings.buggy!.text, c.listings.fixed!.text, c.listings.turns!.text].sort());
   });
 
   it('fails the build when a variant no longer ends as the case says', () => {

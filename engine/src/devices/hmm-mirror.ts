@@ -5,7 +5,9 @@ import type { World } from '../core/world.ts';
 import { assertBuilding } from '../mm/build.ts';
 import { EAGAIN } from '../mm/errno.ts';
 import { PAGE_SIZE, hex } from '../mm/vma.ts';
-import { checkDeviceAccess } from '../notifier/mmu_notifier.ts';
+import type { MmStruct } from '../mm/mm_struct.ts';
+import type { MmuIntervalTree } from '../notifier/mmu_interval.ts';
+import { checkDeviceAccess, type MmuNotifier } from '../notifier/mmu_notifier.ts';
 import { hmm_range_register, hmm_range_unregister, hmm_range_wait_until_valid, type HmmMirror, type HmmMirrorOps, type HmmRange, type HmmUpdate } from '../notifier/hmm.ts';
 import { hmm_range_snapshot, hmm_range_valid } from '../notifier/hmm_range.ts';
 import { checkAlive } from '../sync/lock.ts';
@@ -56,6 +58,8 @@ export class HmmMirrorGpu extends KObject {
   private readonly pt = new Set<number>();
   /** Its registration with hmm (set once the hmm is made, at build). */
   mirror: HmmMirror | null = null;
+  /** The mmu notifier subscription its reads are checked against, and the mm it mirrors (set at build). */
+  private bound: { sub: MmuNotifier; mm: MmStruct } | null = null;
 
   constructor(world: World, name: string) {
     super(world, name);
@@ -71,6 +75,19 @@ export class HmmMirrorGpu extends KObject {
   attach(mirror: HmmMirror): void {
     assertBuilding(`${this.name}.attach`);
     this.mirror = mirror;
+    this.bound = { sub: mirror.hmm.mmu_notifier, mm: mirror.hmm.mm };
+  }
+
+  /** Ties the device to an mm's interval tree instead (v5.5: no hmm_mirror; at build). */
+  attachInterval(tree: MmuIntervalTree): void {
+    assertBuilding(`${this.name}.attachInterval`);
+    this.bound = { sub: tree.notifier, mm: tree.mm };
+  }
+
+  /** The subscription and mm its reads go through. */
+  get subscription(): { sub: MmuNotifier; mm: MmStruct } {
+    if (!this.bound) throw new Error(`${this.name} mirrors no mm: call attach(mirror) or attachInterval(tree) in build(k)`);
+    return this.bound;
   }
 
   /** Pages the device mapped before the threads run (an earlier snapshot, say). */
@@ -139,12 +156,17 @@ export function* gpu_sync_cpu_device_pagetables(gpu: HmmMirrorGpu, update: HmmUp
     ));
   }
   yield* at('gpu.lock', mutex_lock(gpu.mutex));
-  yield* at('gpu.clear', ptStep('gpu_pt_clear', gpu, () => {
-    const n = gpu.clearEntries(update.start, update.end);
-    return `${gpu.name} clears ${n} entr${n === 1 ? 'y' : 'ies'} in ${range}`;
-  }));
+  yield* at('gpu.clear', gpu_clear(gpu, update.start, update.end));
   yield* at('gpu.unlock', mutex_unlock(gpu.mutex));
   return 0;
+}
+
+/** Clears the device page-table entries of [start, end) (the driver holds its mutex). */
+export function* gpu_clear(gpu: HmmMirrorGpu, start: number, end: number): Op<void> {
+  yield* ptStep('gpu_pt_clear', gpu, () => {
+    const n = gpu.clearEntries(start, end);
+    return `${gpu.name} clears ${n} entr${n === 1 ? 'y' : 'ies'} in [${hex(start)}, ${hex(end)})`;
+  });
 }
 
 /** Programs the device page table with `pages` (the driver holds its mutex). */
@@ -163,8 +185,7 @@ export function* gpu_map(gpu: HmmMirrorGpu, pages: readonly number[]): Op<void> 
  * the mmu notifier contract; reading a page the CPU side has already unmapped uses a freed page.
  */
 export function* gpu_read(gpu: HmmMirrorGpu, address: number): Op<boolean> {
-  const sub = mirrorOf(gpu).hmm.mmu_notifier;
-  const mm = mirrorOf(gpu).hmm.mm;
+  const { sub, mm } = gpu.subscription;
   return yield* at('gpu.access', perform(
     dynamicAct('device_access', sub, false, () => [access(gpu, READ), access(sub, READ), ...mm.pgd.footprint(address, address + 1, READ)], (t) => {
       checkAlive(gpu, t, 'device_access');
@@ -211,7 +232,7 @@ export function* driver_populate_range(gpu: HmmMirrorGpu, range: HmmRange, start
     const pages = yield* at('drv.snapshot', hmm_range_snapshot(range));
     if (typeof pages === 'number') {
       yield* at('drv.retry_snapshot', up_read(mm.mmap_lock));
-      yield* at('drv.wait', hmm_range_wait_until_valid(range));
+      yield* at('drv.rewait', hmm_range_wait_until_valid(range));
       continue;
     }
     yield* at('drv.lock', mutex_lock(gpu.mutex));

@@ -2,5 +2,6 @@
 export const EBADF = 9;
 export const EAGAIN = 11;
 export const EFAULT = 14;
+export const EBUSY = 16;
 export const EEXIST = 17;
 export const EINVAL = 22;

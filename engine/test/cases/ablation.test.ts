@@ -84,6 +84,27 @@ describe('hmm: each of the three parts of the fix', () => {
   }, SLOW);
 });
 
+describe('intel-svm: the mm_count part is the fix proper', () => {
+  it('with the binding still holding mm_users, the fixed ->release and fault check change nothing: the same leak cycle', () => {
+    const f = failure('intel-svm', { variant: 'no-mm-count' });
+    expect(f.verdict).toBe('leak');
+    expect(f.message).toContain('which holds P.mm (mm_users, taken in get_task_mm by P');
+    expect(f.message).toContain('a reference cycle');
+    // The exploration is complete, and the other two parts are there: PRQ takes mm_users before it
+    // faults, and the exited process never reaches exit_mmap, so ->release never runs.
+    const r = run('intel-svm', { variant: 'no-mm-count' });
+    expect(r.complete).toBe(true);
+    const ops = r.counterexample!.steps.map((s) => s.op);
+    expect(ops).toContain('atomic_inc_not_zero');
+    expect(ops).not.toContain('exit_mmap');
+    // Its shortest leak is the buggy code's plus PRQ's own mm_users reference around the fault.
+    const prq = r.counterexample!.steps.filter((s) => s.thread === 'PRQ' && (s.op === 'atomic_inc_not_zero' || s.op === 'mmput')).length;
+    expect(prq).toBe(2);
+    expect(f.length).toBe(run('intel-svm', { variant: 'buggy' }).counterexample!.steps.length + prq);
+    expect(run('intel-svm', { variant: 'fixed' }).complete).toBe(true);
+  }, SLOW);
+});
+
 describe('cxl: the fix relies on the device retrying', () => {
   it('without the retry, a page T3 remapped after T1 faulted it in stays missed: a violation, not a deadlock', () => {
     const f = failure('cxl', { variant: 'no-retry' });

@@ -8,7 +8,7 @@ import {
   type Report, type Scenario, type Step, type WorldSnapshot,
 } from '../../src/index.ts';
 import type { ExploreOptions } from '../../src/core/explorer.ts';
-import { check, objectState, runOut, runThrough } from '../mm/support.ts';
+import { check, checkBounded, objectState, runOut, runThrough } from '../mm/support.ts';
 
 const POLICIES = ['fifo', 'phase-fair', 'reader-preferring'] as const;
 /** For the tests that explore many executions: a loaded machine may take several times longer. */
@@ -39,15 +39,15 @@ function run(params: Record<string, string | number> = {}): Report {
 }
 
 describe('hmm: the case object', () => {
-  it('has the two variants with their verdicts, its parameters, listings and the citation', () => {
+  it('has its variants with their verdicts, its parameters, listings and the citation', () => {
     expect(hmm.id).toBe('hmm');
     expect(hmm.variants.map((v) => [v.id, v.expected])).toEqual([
-      ['buggy', 'deadlock'], ['fixed', 'ok'], ['no-unwind', 'deadlock'], ['no-eagain', 'ok'], ['no-spinlock', 'violation'],
+      ['buggy', 'deadlock'], ['fixed', 'ok'], ['no-unwind', 'deadlock'], ['no-eagain', 'ok'], ['no-spinlock', 'violation'], ['valid-window', 'violation'], ['seq-retry', 'ok'],
     ]);
     expect(hmm.params.map((p) => [p.name, p.default])).toEqual([['bug', 'notifiers'], ['ranges', 1], ['policy', 'fifo']]);
     expect(hmm.params.find((p) => p.name === 'policy')!.values).toEqual([...POLICIES]);
     expect(hmm.params.find((p) => p.name === 'bug')!.values).toEqual(BUGS);
-    expect(Object.keys(hmm.listings)).toEqual(['buggy', 'fixed', 'no-unwind', 'no-eagain', 'no-spinlock']);
+    expect(Object.keys(hmm.listings)).toEqual(['buggy', 'fixed', 'no-unwind', 'no-eagain', 'no-spinlock', 'valid-window', 'seq-retry']);
     expect(hmm.upstream).toMatchObject({ subject: 'mm/hmm: Fix error flows in hmm_invalidate_range_start', author: 'Jason Gunthorpe', commit: '5a136b4ae327e7f6be9c984a010df8d7ea5a4f83' });
     const unverified = hmm.upstream.unverified!.join('\n');
     expect(unverified).toContain('v5.3-rc1');
@@ -63,7 +63,7 @@ describe('hmm: the case object', () => {
     expect(() => hmm.build({ bug: 'both' })).toThrow("hmm: parameter 'bug' must be one of notifiers, eagain, end, got 'both'");
     expect(() => hmm.build({ ranges: 0 })).toThrow("hmm: parameter 'ranges' must be an integer from 1 to 3, got 0");
     expect(() => hmm.build({ policy: 'lifo' })).toThrow("hmm: parameter 'policy' must be one of fifo, phase-fair, reader-preferring, got 'lifo'");
-    expect(() => hmm.build({ variant: 'v5.3' })).toThrow("hmm: unknown variant 'v5.3' (variants: buggy, fixed, no-unwind, no-eagain, no-spinlock)");
+    expect(() => hmm.build({ variant: 'v5.3' })).toThrow("hmm: unknown variant 'v5.3' (variants: buggy, fixed, no-unwind, no-eagain, no-spinlock, valid-window, seq-retry)");
     expect(() => hmm.build({ threads: 2 })).toThrow("hmm: unknown parameter 'threads' (parameters: bug, ranges, policy)");
   });
 
@@ -227,6 +227,73 @@ function scheduleOf(s: Scenario): string {
   runOut(sim, sim.threadNames[0]!);
   return sim.schedule;
 }
+
+describe('hmm: scenario D, the snapshot window of range->valid and the v5.5 sequence count', () => {
+  const at = (r: Report, thread: string, op: string, note?: RegExp): number =>
+    indexOf(r, (s) => s.thread === thread && s.op === op && (!note || note.test(s.note ?? '')));
+
+  it('valid-window: reclaim invalidates and ends between the snapshot and the check; range->valid is true again, and the GPU reads an unmapped page', () => {
+    const r = run({ variant: 'valid-window' });
+    expect(r.verdict).toBe('violation');
+    expect(r.complete).toBe(true);
+    expect(r.message).toBe("D read 0x10000 through gpu's page table after the page was unmapped from M: the device uses a page that may already be freed");
+    const t = replay(hmm.build({ variant: 'valid-window' }), r.counterexample!.schedule);
+    expect([t.outcome, t.message]).toEqual([r.verdict, r.message]);
+    // The order of the window: D's snapshot, K's whole invalidation, D's check (valid), D maps, the GPU reads.
+    const order = [
+      at(r, 'D', 'hmm_range_snapshot', /maps 0x10000/),
+      at(r, 'K', 'hmm_invalidate_range_start', /range not valid/),
+      at(r, 'K', 'unmap_page_range'),
+      at(r, 'K', 'notifiers_decrement', /range valid again/),
+      at(r, 'D', 'hmm_range_valid', /range is valid/),
+      at(r, 'D', 'gpu_map', /maps 0x10000/),
+      r.counterexample!.steps.length - 1,
+    ];
+    for (const i of order) expect(i).toBeGreaterThanOrEqual(0);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(r.counterexample!.steps.at(-1)).toMatchObject({ thread: 'D', op: 'device_access' });
+  }, SLOW);
+
+  it('seq-retry: every interleaving is ok; in the window, the check sees the changed seq and the driver reads again', () => {
+    const r = run({ variant: 'seq-retry' });
+    expect(r.verdict).toBe('ok');
+    expect(r.complete).toBe(true);
+    expect(r.counterexample).toBeUndefined();
+    // The window's order by hand: D reads, K invalidates and ends, then D checks.
+    const sim = simulate(hmm.build({ variant: 'seq-retry' }));
+    runThrough(sim, 'D', 'hmm_range_fault');
+    runOut(sim, 'K');
+    runThrough(sim, 'D', 'mmu_interval_read_retry');
+    expect(sim.steps.at(-1)!.note).toMatch(/^seq 1 is now 3: invalidated since, retry$/);
+    runOut(sim, 'D');
+    expect(sim.outcome?.verdict).toBe('ok');
+    expect(sim.steps.filter((s) => s.op === 'mmu_interval_read_begin').length).toBe(2);
+    expect(sim.steps.find((s) => s.op === 'gpu_map')!.note).toBe('gpu maps nothing');
+    expect(sim.steps.at(-1)).toMatchObject({ thread: 'D', op: 'device_access', note: 'gpu has no entry for 0x10000: a device fault' });
+  }, SLOW);
+
+  it('both: every step carries a line of its listing, each thread shows its functions, and brute force within two preemptions agrees', () => {
+    for (const variant of ['valid-window', 'seq-retry'] as const) {
+      const s = hmm.build({ variant });
+      const names = listings[variant].functions.map((f) => f.name);
+      for (const t of s.instantiate().threads) for (const fn of t.options.code!) expect(names, `${variant} ${t.name}: ${fn}`).toContain(fn);
+      let unlined = 0;
+      explore(s, {
+        maxExecutions: 200,
+        onExecution: (e) => {
+          if (e.verdict === 'redundant') return;
+          for (const st of replay(s, e.schedule).steps) if (st.line === undefined) unlined++;
+        },
+      });
+      expect(unlined, variant).toBe(0);
+      const full = checkBounded(s, 2);
+      expect(full.verdict, variant).toBe(variant === 'seq-retry' ? 'ok' : 'violation');
+      // Brute force within two preemptions finds no shorter failure than the reduced search's shortest.
+      const brute = explore(s, { preemptionBound: 2, reduction: 'none' });
+      expect(brute.counterexample?.steps.length, variant).toBe(full.counterexample?.steps.length);
+    }
+  }, SLOW);
+});
 
 describe('hmm: every counterexample', () => {
   const failing: Record<string, string | number>[] = [

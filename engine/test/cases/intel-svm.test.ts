@@ -45,11 +45,11 @@ function expectLinesInColumns(s: Scenario, steps: readonly Step[]): void {
 }
 
 describe('intel-svm: the case object', () => {
-  it('has four variants with their verdicts, two parameters, a listing per variant and the citation', () => {
-    expect(intelSvm.variants.map((v) => [v.id, v.expected])).toEqual([['buggy', 'leak'], ['fixed', 'ok'], ['no-release-flush', 'violation'], ['no-fault-check', 'violation']]);
+  it('has five variants with their verdicts, two parameters, a listing per variant and the citation', () => {
+    expect(intelSvm.variants.map((v) => [v.id, v.expected])).toEqual([['buggy', 'leak'], ['fixed', 'ok'], ['no-mm-count', 'leak'], ['no-release-flush', 'violation'], ['no-fault-check', 'violation']]);
     for (const v of intelSvm.variants.slice(2)) expect(v.description).toMatch(/^Our own half-fixed variant, not an upstream state/);
     expect(intelSvm.params.map((p) => [p.name, p.default, p.min, p.max])).toEqual([['requests', 1, 1, 4], ['devices', 1, 1, 2]]);
-    expect(Object.keys(intelSvm.listings)).toEqual(['buggy', 'fixed', 'no-release-flush', 'no-fault-check']);
+    expect(Object.keys(intelSvm.listings)).toEqual(['buggy', 'fixed', 'no-mm-count', 'no-release-flush', 'no-fault-check']);
     expect(intelSvm.upstream).toMatchObject({ subject: 'iommu/vt-d: Fix mm refcounting to hold mm_count not mm_users', author: 'David Woodhouse', commit: 'e57e58bd390a' });
     const unverified = intelSvm.upstream.unverified!.join(' ');
     expect(unverified).toContain('e57e58bd390a');
@@ -60,13 +60,13 @@ describe('intel-svm: the case object', () => {
     expect(() => intelSvm.build({ requests: 0 })).toThrow("intel-svm: parameter 'requests' must be an integer from 1 to 4, got 0");
     expect(() => intelSvm.build({ devices: 3 })).toThrow("intel-svm: parameter 'devices' must be an integer from 1 to 2, got 3");
     expect(() => intelSvm.build({ processes: 2 })).toThrow("intel-svm: unknown parameter 'processes' (parameters: requests, devices)");
-    expect(() => intelSvm.build({ variant: 'v4.5' })).toThrow("intel-svm: unknown variant 'v4.5' (variants: buggy, fixed, no-release-flush, no-fault-check)");
+    expect(() => intelSvm.build({ variant: 'v4.5' })).toThrow("intel-svm: unknown variant 'v4.5' (variants: buggy, fixed, no-mm-count, no-release-flush, no-fault-check)");
   });
 
   it('threads are named as the seed and the brief name them, and every column shows functions of its listing', () => {
     expect(intelSvm.build().threads).toEqual(['P', 'PRQ', 'DMA', 'kworker']);
     expect(intelSvm.build({ devices: 2 }).threads).toEqual(['P', 'PRQ', 'DMA0', 'DMA1', 'kworker']);
-    for (const v of ['buggy', 'fixed', 'no-release-flush', 'no-fault-check'] as const) {
+    for (const v of ['buggy', 'fixed', 'no-mm-count', 'no-release-flush', 'no-fault-check'] as const) {
       expect(listings[v].functions.map((f) => f.name)).toEqual([
         'main', 'svm_dev_ioctl', 'intel_svm_bind_mm', 'intel_mm_release', 'svm_dev_release', 'intel_svm_unbind_mm', 'prq_event_thread', 'svm_device_dma', 'delayed_fput',
       ]);
@@ -93,6 +93,10 @@ describe('intel-svm: the case object', () => {
     for (const f of ['intel_svm_bind_mm', 'intel_svm_unbind_mm', 'intel_mm_release', 'main', 'svm_device_dma']) expect(fn('no-fault-check', f)).toBe(fn('fixed', f));
     expect(fn('no-fault-check', 'prq_event_thread')).not.toContain('atomic_inc_not_zero');
     expect(fn('no-fault-check', 'prq_event_thread')).not.toContain('mmput');
+    // no-mm-count: bind and unbind as before the fix, ->release and the handler as after it.
+    for (const f of ['intel_svm_unbind_mm']) expect(fn('no-mm-count', f)).toBe(fn('buggy', f));
+    expect(fn('no-mm-count', 'intel_svm_bind_mm')).toContain('mm = NULL;');
+    for (const f of ['intel_mm_release', 'prq_event_thread', 'main', 'svm_device_dma']) expect(fn('no-mm-count', f)).toBe(fn('fixed', f));
     expect(listings.buggy.text.indexOf('mmu_notifier_unregister')).toBeLessThan(listings.buggy.text.indexOf('idr_remove(&iommu->pasid_idr'));
     expect(listings.fixed.text.indexOf('mmu_notifier_unregister')).toBeGreaterThan(listings.fixed.text.indexOf('idr_remove(&iommu->pasid_idr'));
     expect(listings.buggy.text).not.toContain('//@');
@@ -358,14 +362,14 @@ describe('intel-svm: checks', () => {
   }, 120_000);
 
   it('every counterexample step carries a line of its thread\'s column', () => {
-    for (const variant of ['buggy', 'no-release-flush', 'no-fault-check']) {
+    for (const variant of ['buggy', 'no-mm-count', 'no-release-flush', 'no-fault-check']) {
       const s = intelSvm.build({ variant });
       expectLinesInColumns(s, explore(s).counterexample!.steps);
     }
   }, 30_000);
 
   it("lockdep sees one order, pasid_mutex before mmap_sem (bind's notifier registration), and nothing to warn about", () => {
-    for (const variant of ['buggy', 'fixed', 'no-release-flush', 'no-fault-check']) {
+    for (const variant of ['buggy', 'fixed', 'no-mm-count', 'no-release-flush', 'no-fault-check']) {
       const r = explore(intelSvm.build({ variant }));
       expect(r.lockdep.edges.map((e) => `${e.from} -> ${e.to}`), variant).toEqual(['pasid_mutex -> mmap_sem']);
       expect(r.lockdep.warnings, variant).toEqual([]);

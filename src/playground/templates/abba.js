@@ -16,4 +16,4 @@ export default scenario('AB-BA', (k) => {
     yield* mutex_unlock(a);
     yield* mutex_unlock(b);
   });
-});
+}, { focus: ['A', 'B'] }); // focus: the objects the workbench shows first

@@ -15,4 +15,4 @@ export default scenario('cxl: recursive mmap_lock', (k) => {
   app.thread('brk', function* () {
     yield* sys_brk(0x80000); // mmap_lock for write
   });
-});
+}, { focus: ['app.mm.mmap_lock'] });

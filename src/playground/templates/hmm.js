@@ -16,4 +16,4 @@ export default scenario('hmm: the error path keeps the count', (k) => {
   k.thread('driver', function* () {
     yield* wait_event(wq, () => notifiers.value === 0, 'notifiers == 0');
   });
-});
+}, { focus: ['notifiers', 'wq'] });

@@ -15,4 +15,4 @@ export default scenario('intel-svm: mm_users kept until ->release', (k) => {
       yield* kfree(users);
     }
   });
-});
+}, { focus: ['mm_users'] });

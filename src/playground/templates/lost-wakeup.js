@@ -12,4 +12,4 @@ export default scenario('lost wake-up', (k) => {
     yield* atomic_set(done, 1);
     // the fix: yield* wake_up(wq);
   });
-});
+}, { focus: ['done', 'wq'] });

@@ -17,4 +17,4 @@ export default scenario(`recursive read (${policy})`, (k) => {
     yield* down_write(sem); // e.g. brk()
     yield* up_write(sem);
   });
-});
+}, { focus: ['mmap_sem'] });

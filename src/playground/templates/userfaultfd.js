@@ -15,4 +15,4 @@ export default scenario('userfaultfd: a fault waits for user space under mmap_lo
     yield* mmap_write_unlock(app.mm);
     yield* complete(resolved);
   });
-});
+}, { focus: ['app.mm.mmap_lock', 'page resolved'] });

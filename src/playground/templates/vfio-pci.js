@@ -16,4 +16,4 @@ export default scenario('vfio-pci: a BAR read while memory is disabled', (k) => 
     yield* atomic_set(enabled, 0); // PCI_COMMAND_MEMORY off, e.g. for a reset
     yield* atomic_set(enabled, 1);
   });
-});
+}, { focus: ['PCI_COMMAND_MEMORY'] });

@@ -2,9 +2,10 @@
  * The history: undo and reset, a slider to scrub through the steps taken, and the list of steps
  * (each a button that shows the state after it). Steps after the one shown stay listed until a
  * different step replaces them. The list is one stop for Tab (the step shown); the arrow keys, Home
- * and End move along it.
+ * and End move along it. When the steps are a starvation's lasso, the loop's steps are tagged: they
+ * come back to the state they began in, and would repeat forever.
  */
-import type { Step } from '@interleave/engine';
+import type { Loop, Step } from '@interleave/engine';
 import { fill, h, opText } from './dom.ts';
 
 export interface HistoryActions {
@@ -54,7 +55,8 @@ export class HistoryView {
     );
   }
 
-  update(steps: readonly (Step | null)[], cursor: number): void {
+  /** `loop`: the steps `loop.start + 1` to `loop.start + loop.length` are a lasso's loop. */
+  update(steps: readonly (Step | null)[], cursor: number, loop: Loop | null = null): void {
     const n = steps.length - 1;
     this.slider.max = String(n);
     this.slider.value = String(cursor);
@@ -72,6 +74,7 @@ export class HistoryView {
       this.list,
       ...steps.slice(1).map((s, i) => {
         const index = i + 1;
+        const looping = loop !== null && index > loop.start && index <= loop.start + loop.length;
         const b = h(
           'button',
           { class: 'iw-step-entry', attrs: { type: 'button', 'data-index': String(index), tabindex: index === tabStop ? '0' : '-1', ...(index === cursor ? { 'aria-current': 'step' } : {}) } },
@@ -80,8 +83,9 @@ export class HistoryView {
           h('code', { text: opText(s!) }),
           s!.blocked ? h('span', { class: 'iw-tag is-bad', text: 'blocks' }) : null,
           s!.violation ? h('span', { class: 'iw-tag is-warn', text: 'violation' }) : null,
+          looping ? h('span', { class: 'iw-tag is-loop', text: index === loop.start + 1 ? `loop (repeats forever; ${loop.thread} waits)` : 'loop' }) : null,
         );
-        return h('li', { class: index > cursor ? 'is-ahead' : '' }, b);
+        return h('li', { class: [index > cursor ? 'is-ahead' : '', looping ? 'is-loop' : ''].filter(Boolean).join(' ') }, b);
       }),
     );
     if (refocus !== undefined) this.list.querySelector<HTMLElement>(`button[data-index="${refocus}"]`)?.focus();

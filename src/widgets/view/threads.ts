@@ -5,7 +5,7 @@
  * text and classes, so the buttons keep the keyboard focus. On a narrow screen the columns become
  * tab panels (see thread-tabs.ts).
  */
-import type { Scenario, ThreadState } from '@interleave/engine';
+import type { Listing, Scenario, ThreadState } from '@interleave/engine';
 import type { Frame } from '../run.ts';
 import { fill, h } from './dom.ts';
 import { threadCode, type ThreadCode } from './code.ts';
@@ -30,6 +30,9 @@ export interface ThreadActions {
   run(thread: string): void;
 }
 
+/** What the columns are made from: a case's Scenario, or the playground's plain description of the reader's. */
+export type ThreadsOf = Pick<Scenario, 'threads'> & { readonly listing?: Listing | undefined };
+
 const STATUS: Record<ThreadState['status'], string> = { ready: 'can run', waiting: 'waiting', done: 'finished', crashed: 'stopped by a violation' };
 
 /** "T1 · cxl driver", from the engine's role of the thread. */
@@ -52,7 +55,7 @@ export class ThreadsView {
   }
 
   /** Makes the columns for a scenario (its threads and their code). */
-  build(scenario: Scenario, first: Frame): void {
+  build(scenario: ThreadsOf, first: Frame): void {
     this.columns = scenario.threads.map((name, i) => this.column(scenario, name, i, first.threads.find((t) => t.name === name)));
     this.grid.style.setProperty('--iw-threads', String(this.columns.length));
     fill(this.grid, ...this.columns.map((c) => c.root));
@@ -112,7 +115,7 @@ export class ThreadsView {
     }
   }
 
-  private column(scenario: Scenario, name: string, i: number, t: ThreadState | undefined): Column {
+  private column(scenario: ThreadsOf, name: string, i: number, t: ThreadState | undefined): Column {
     const key = i < 9 ? String(i + 1) : '';
     const button = h('button', { class: 'iw-step', attrs: { type: 'button', 'data-thread': name, ...(key ? { 'aria-keyshortcuts': key } : {}) } }, `Step ${name}`, key ? h('kbd', { text: key, attrs: { 'aria-hidden': 'true' } }) : null);
     button.addEventListener('click', () => this.actions.step(name));

@@ -8,6 +8,7 @@ import { ALL_PARTS, hmmCallbacks, type FixParts } from './invalidate.ts';
 import { listings } from './listing.ts';
 import { hmm_mirror_unregister } from './mirror_unregister.ts';
 import { MmOomFlags, OomReaperList, oom_reaper, type Oom } from './oom_reaper.ts';
+import { isSnapshotVariant, snapshotWindow, type SnapshotVariant } from './snapshot.ts';
 
 /**
  * Which defect a scenario shows: the document's two (`'notifiers'`, `'eagain'`), or the third one the
@@ -22,14 +23,18 @@ const idleMirror: HmmMirrorOps = {
   },
 };
 
-/** The upstream code before and after the fix, or the fix with one of its three parts left out (ours). */
-export type HmmCaseVariant = HmmVariant | 'no-unwind' | 'no-eagain' | 'no-spinlock';
+/**
+ * The upstream code before and after the fix, the fix with one of its three parts left out (ours), or
+ * scenario D's two schemes: the fix's range->valid check, and v5.5's sequence count (snapshot.ts).
+ */
+export type HmmCaseVariant = HmmVariant | 'no-unwind' | 'no-eagain' | 'no-spinlock' | SnapshotVariant;
 
 const leftOut: Partial<Record<HmmCaseVariant, keyof FixParts>> = { 'no-unwind': 'unwind', 'no-eagain': 'eagain', 'no-spinlock': 'spinlock' };
 
 /** The code a variant runs: the buggy or the fixed one, and which parts of the fix the fixed one has. */
 function codeOf(variant: HmmCaseVariant): { code: HmmVariant; parts: FixParts } {
   if (variant === 'buggy') return { code: 'buggy', parts: ALL_PARTS };
+  if (isSnapshotVariant(variant)) return { code: 'fixed', parts: ALL_PARTS };
   const part = leftOut[variant];
   return { code: 'fixed', parts: part ? { ...ALL_PARTS, [part]: false } : ALL_PARTS };
 }
@@ -149,7 +154,20 @@ function focus(p: HmmParams): string[] {
   return ['hmm', { notifiers: 'hmm.mirrors_sem', eagain: 'gpu.mutex', end: rangesLock }[p.bug]];
 }
 
+const snapshotDescriptions: Record<SnapshotVariant, string> = {
+  'valid-window': "Scenario D: the driver reads its range's page table, reclaim invalidates the range and ends, range->valid is true again, and the GPU maps and reads a page the CPU no longer maps.",
+  'seq-retry': 'Scenario D from v5.5: the driver checks the interval notifier\'s sequence count instead, sees that an invalidation ran since its read, and reads again.',
+};
+
+/** Scenario D, whatever `bug` says: the snapshot window and what replaced range->valid. */
+function buildSnapshot(variant: SnapshotVariant, p: HmmParams): Scenario {
+  const name = `hmm ${variant} (scenario D: reclaim during the driver's snapshot, policy=${p.policy})`;
+  const focus = variant === 'valid-window' ? ['range', 'gpu'] : ['gpu.notifier', 'gpu'];
+  return scenario(name, (k) => snapshotWindow(k, variant, p.policy), { listing: listings[variant], description: snapshotDescriptions[variant], focus });
+}
+
 export function buildHmm(p: HmmParams): Scenario {
+  if (isSnapshotVariant(p.variant)) return buildSnapshot(p.variant, p);
   const name = `hmm ${p.variant} (bug=${p.bug}, ranges=${p.ranges}, policy=${p.policy})${p.modelCallbacks ? ', model callbacks' : ''}`;
   const make = { notifiers: leakedCount, eagain: swallowedEagain, end: sleepingEnd }[p.bug];
   return coreScenario(name, (k) => make(k, p), { listing: listings[codeOf(p.variant).code], description: descriptions[p.bug], focus: focus(p) });

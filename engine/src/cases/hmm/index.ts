@@ -28,6 +28,11 @@ import { listings } from './listing.ts';
  * `no-unwind` brings scenario A's deadlock back; `no-eagain` brings scenario B's violation back (and
  * is 'ok' in A and C, which never reach a mirror that says -EAGAIN); `no-spinlock` keeps the unwind
  * but it takes the mutex in the non-blockable start, a sleep where none is allowed, in every scenario.
+ *
+ * Two more have a scenario of their own, D (snapshot.ts): `valid-window`, the fixed code's range->valid
+ * check, which an invalidation that starts and ends between the driver's read of the page table and
+ * its check slips past; and `seq-retry`, the interval notifier's sequence count that replaced it in
+ * v5.5, which does not let it slip past.
  */
 export const hmm: Case = {
   id: 'hmm',
@@ -65,6 +70,18 @@ export const hmm: Case = {
       description: 'Our own variant, not an upstream state: the fixed code (its listing) with the ranges lock still the mutex, so notifiers_decrement on the non-blockable error path, and the end, call mutex_lock.',
       expected: 'violation',
     },
+    {
+      id: 'valid-window',
+      label: 'range->valid window',
+      description: "Scenario D (its own, whatever bug says), on the fixed code: the driver loop of Documentation/vm/hmm.rst (v5.2) checks range->valid under its mutex, but page reclaim can invalidate the range and end between the driver's read of the page table and that check, so the GPU maps a page the CPU no longer maps.",
+      expected: 'violation',
+    },
+    {
+      id: 'seq-retry',
+      label: 'v5.5 sequence count',
+      description: "Scenario D (its own, whatever bug says) with what replaced range->valid in v5.5: an mmu_interval_notifier, whose sequence count the driver takes before its read (mmu_interval_read_begin) and checks under its mutex (mmu_interval_read_retry).",
+      expected: 'ok',
+    },
   ],
   fixParts: [
     { id: 'unwind', label: 'every error path of hmm_invalidate_range_start lowers hmm->notifiers again (notifiers_decrement)', variant: 'no-unwind' },
@@ -74,15 +91,23 @@ export const hmm: Case = {
   params: [
     {
       name: 'bug',
-      description: "which defect: 'notifiers' (a failed trylock leaks the count; the driver waits for ever), 'eagain' (a mirror's -EAGAIN is lost; the GPU uses a page being invalidated) or 'end' (the third, which the same change cured: the end after a non-blocking start sleeps on the mutex)",
+      description: "which defect: 'notifiers' (a failed trylock leaks the count; the driver waits for ever), 'eagain' (a mirror's -EAGAIN is lost; the GPU uses a page being invalidated) or 'end' (the third, which the same change cured: the end after a non-blocking start sleeps on the mutex); the valid-window and seq-retry variants have scenario D and ignore it",
       default: 'notifiers',
       values: ['notifiers', 'eagain', 'end'],
     },
-    { name: 'ranges', description: "one-page ranges of M the driver mirrors (A: D registers and waits for each; B: the GPU maps and reads each; C: pages the reaper unmaps)", default: 1, min: 1, max: 3 },
+    { name: 'ranges', description: "one-page ranges of M the driver mirrors (A: D registers and waits for each; B: the GPU maps and reads each; C: pages the reaper unmaps; D has one)", default: 1, min: 1, max: 3 },
     { name: 'policy', description: 'rwsem policy of mirrors_sem and mmap_sem (fifo: v5.2)', default: 'fifo', values: RWSEM_POLICIES },
   ],
   // The ablations show the fixed listing: each leaves out one part of it.
-  listings: { ...listings, 'no-unwind': listings.fixed, 'no-eagain': listings.fixed, 'no-spinlock': listings.fixed },
+  listings: {
+    buggy: listings.buggy,
+    fixed: listings.fixed,
+    'no-unwind': listings.fixed,
+    'no-eagain': listings.fixed,
+    'no-spinlock': listings.fixed,
+    'valid-window': listings['valid-window'],
+    'seq-retry': listings['seq-retry'],
+  },
   upstream: {
     subject: 'mm/hmm: Fix error flows in hmm_invalidate_range_start',
     author: 'Jason Gunthorpe',

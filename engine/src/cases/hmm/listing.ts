@@ -162,7 +162,7 @@ static void hmm_invalidate_range_end(struct mmu_notifier *mn,
 `;
 
 /** The same in both variants: the reaper (R), the other driver (U), the driver (D) and its GPU. */
-const AROUND = `
+const REAPER_AND_DRIVERS = `
 /* R: the OOM reaper (mm/oom_kill.c), here for one victim */
 static int oom_reaper(void *unused)
 {
@@ -256,7 +256,9 @@ int gpu_mirror_range(struct gpu *gpu, struct hmm_range *range,
 	 * gpu->mutex check hmm_range_valid() and program the GPU */
 	return 0;
 }
+`;
 
+const GPU_SYNC = `
 /* The GPU's mirror callback, in nouveau's shape: clearing its page
  * table needs gpu->mutex, a sleeping lock */
 static int gpu_sync_cpu_device_pagetables(struct hmm_mirror *mirror,
@@ -271,8 +273,10 @@ static int gpu_sync_cpu_device_pagetables(struct hmm_mirror *mirror,
 	mutex_unlock(&gpu->mutex);                                 //@gpu.unlock
 	return 0;
 }
+`;
 
-/* D, in scenario B: the GPU reads addr through its own page table */
+const GPU_READ = `
+/* D, in scenarios B and D: the GPU reads addr through its own page table */
 static bool gpu_read(struct gpu *gpu, unsigned long addr)
 {
 	/* the walk of the GPU page table and the load: one access */
@@ -282,12 +286,134 @@ static bool gpu_read(struct gpu *gpu, unsigned long addr)
 }
 `;
 
+const AROUND = `${REAPER_AND_DRIVERS}${GPU_SYNC}${GPU_READ}`;
+
+/** Scenario D: page reclaim unmaps the page, with no mmap_sem (mm/rmap.c). */
+const RECLAIM = `
+/* K: reclaim unmaps one page of the range (mm/rmap.c), holding no
+ * mmap_sem: the rmap walk finds the page's mappings */
+static bool try_to_unmap_one(struct page *page, struct vm_area_struct *vma,
+			unsigned long address)
+{
+	struct mmu_notifier_range range;
+
+	mmu_notifier_range_init(&range, vma->vm_mm, address, address + PAGE_SIZE);
+	mmu_notifier_invalidate_range_start(&range);  /* blockable */ //@K.start
+	ptep_clear_flush(vma, address, pte);  /* the CPU maps it no more */ //@K.clear
+	mmu_notifier_invalidate_range_end(&range);                 //@K.end
+	return true;       /* the page can be freed now */
+}
+`;
+
+/** Scenario D, v5.2 to v5.4: the driver's loop of Documentation/vm/hmm.rst, checking range->valid. */
+const DRIVER_VALID = `
+/* D: the driver's loop (the pattern of Documentation/vm/hmm.rst,
+ * v5.2), then the GPU uses the page */
+int gpu_populate_range(struct gpu *gpu, struct hmm_range *range,
+			unsigned long start, unsigned long end)
+{
+	struct mm_struct *mm = gpu->mirror.hmm->mm;
+	long ret;
+
+	hmm_range_register(range, &gpu->mirror, start, end, PAGE_SHIFT); //@drv.register
+	hmm_range_wait_until_valid(range, HMM_RANGE_DEFAULT_TIMEOUT); //@drv.wait
+again:
+	down_read(&mm->mmap_sem);                                  //@drv.mmap_sem
+	ret = hmm_range_snapshot(range);  /* fills range->pfns */  //@drv.snapshot
+	if (ret == -EAGAIN) {
+		up_read(&mm->mmap_sem);                                //@drv.retry_snapshot
+		hmm_range_wait_until_valid(range, HMM_RANGE_DEFAULT_TIMEOUT); //@drv.rewait
+		goto again;
+	}
+	mutex_lock(&gpu->mutex);                                   //@drv.lock
+	/* range->valid is a flag: false during an invalidation, and
+	 * true again once it has ended */
+	if (!hmm_range_valid(range)) {                             //@drv.valid
+		mutex_unlock(&gpu->mutex);                             //@drv.retry_unlock
+		up_read(&mm->mmap_sem);                                //@drv.retry_up
+		goto again;
+	}
+	gpu_pt_map(gpu, range->pfns);                              //@drv.map
+	hmm_range_unregister(range);                               //@drv.unregister
+	mutex_unlock(&gpu->mutex);                                 //@drv.unlock
+	up_read(&mm->mmap_sem);                                    //@drv.up
+	return 0;
+}
+`;
+
+/** Scenario D from v5.5: an interval notifier and its sequence count. */
+const INTERVAL_SEQ = `
+/* From v5.5 (mm/mmu_notifier.c, simplified): the mm's invalidate_seq
+ * is odd while an invalidation runs; each interval notifier gets the
+ * odd value of the invalidation that touches it, from its driver */
+unsigned long mmu_interval_read_begin(struct mmu_interval_notifier *sub)
+{
+	unsigned long seq;
+
+	/* under the subscriptions' spinlock: */
+	seq = sub->invalidate_seq;
+	if (seq == subscriptions->invalidate_seq)  /* it is being invalidated */
+		wait_event(subscriptions->wq,
+			   subscriptions->invalidate_seq != seq);
+	return seq;
+}
+
+/* D: the driver's loop (the pattern of Documentation/vm/hmm.rst,
+ * v5.5), then the GPU uses the page */
+int gpu_populate_range(struct gpu *gpu, struct hmm_range *range)
+{
+	struct mm_struct *mm = gpu->notifier.mm;
+	long ret;
+
+again:
+	range->notifier_seq = mmu_interval_read_begin(&gpu->notifier); //@seq.begin
+	down_read(&mm->mmap_sem);                                  //@seq.mmap_sem
+	/* fills range->pfns; -EBUSY if the seq has moved */
+	ret = hmm_range_fault(range, HMM_RANGE_SNAPSHOT);          //@seq.fault
+	up_read(&mm->mmap_sem);                                    //@seq.up
+	if (ret == -EBUSY)
+		goto again;
+	mutex_lock(&gpu->mutex);                                   //@seq.lock
+	/* a count, not a flag: any invalidation since read_begin
+	 * has changed it, even one that has already ended */
+	if (mmu_interval_read_retry(&gpu->notifier, range->notifier_seq)) { //@seq.retry
+		mutex_unlock(&gpu->mutex);                             //@seq.retry_unlock
+		goto again;
+	}
+	gpu_pt_map(gpu, range->pfns);                              //@seq.map
+	mutex_unlock(&gpu->mutex);                                 //@seq.unlock
+	return 0;
+}
+
+/* The GPU's ->invalidate: under the same mutex as the check above,
+ * record the invalidation's seq, then clear the GPU's entries */
+static bool gpu_invalidate(struct mmu_interval_notifier *sub,
+			const struct mmu_notifier_range *range,
+			unsigned long cur_seq)
+{
+	struct gpu *gpu = container_of(sub, struct gpu, notifier);
+
+	if (mmu_notifier_range_blockable(range))
+		mutex_lock(&gpu->mutex);                               //@inv.lock
+	else if (!mutex_trylock(&gpu->mutex))                      //@inv.trylock
+		return false;
+	mmu_interval_set_seq(sub, cur_seq);                        //@inv.set_seq
+	gpu_pt_clear(gpu, range->start, range->end);               //@inv.clear
+	mutex_unlock(&gpu->mutex);                                 //@inv.unlock
+	return true;
+}
+`;
+
 export const listingText = {
   buggy: `${HMM_BUGGY}${AROUND}`,
   fixed: `${HMM_FIXED}${AROUND}`,
+  'valid-window': `${HMM_FIXED}${DRIVER_VALID}${GPU_SYNC}${GPU_READ}${RECLAIM}`,
+  'seq-retry': `${INTERVAL_SEQ}${GPU_READ}${RECLAIM}`,
 } as const;
 
-export const listings: Readonly<Record<'buggy' | 'fixed', Listing>> = {
+export const listings: Readonly<Record<keyof typeof listingText, Listing>> = {
   buggy: listing(listingText.buggy),
   fixed: listing(listingText.fixed),
+  'valid-window': listing(listingText['valid-window']),
+  'seq-retry': listing(listingText['seq-retry']),
 };

@@ -100,6 +100,12 @@ export const intelSvm: Case = {
       expected: 'ok',
     },
     {
+      id: 'no-mm-count',
+      label: 'mm_users in the binding',
+      description: 'Our own half-fixed variant, not an upstream state: ->release and the page-request handler as in the fix, but the binding still keeps the mm_users reference get_task_mm took (mmget, not the notifier\'s mmgrab), as before the fix.',
+      expected: 'leak',
+    },
+    {
       id: 'no-release-flush',
       label: 'no flush in ->release',
       description: 'Our own half-fixed variant, not an upstream state: mm_count as in the fix, but ->release clears the PASID entry without flushing the PASID cache and IOTLB, as before the fix.',
@@ -113,6 +119,7 @@ export const intelSvm: Case = {
     },
   ],
   fixParts: [
+    { id: 'mm-count', label: 'the binding holds only mm_count (the notifier\'s mmgrab): intel_svm_bind_mm drops the mm_users that get_task_mm took', variant: 'no-mm-count' },
     { id: 'release-flush', label: '->release (intel_mm_release) flushes the PASID cache and IOTLB after clearing the PASID entry', variant: 'no-release-flush' },
     { id: 'fault-check', label: 'the page-request handler takes mm_users (atomic_inc_not_zero) before it faults on the mm, and answers INVALID if it cannot', variant: 'no-fault-check' },
   ],

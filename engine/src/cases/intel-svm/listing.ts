@@ -1,29 +1,35 @@
 import { listing, type Listing } from '../../core/listing.ts';
 
-/** The versions of the code: before the fix, after it, and our own two half-fixed variants. */
-export type Variant = 'buggy' | 'fixed' | 'no-release-flush' | 'no-fault-check';
+/** The versions of the code: before the fix, after it, and our own three half-fixed variants. */
+export type Variant = 'buggy' | 'fixed' | 'no-mm-count' | 'no-release-flush' | 'no-fault-check';
 
-/** Before the fix, the binding holds mm_users (bind keeps get_task_mm's reference). */
-export const bindingHoldsUsers = (v: Variant): boolean => v === 'buggy';
+/** Before the fix (and in `no-mm-count`), the binding holds mm_users (bind keeps get_task_mm's reference). */
+export const bindingHoldsUsers = (v: Variant): boolean => v === 'buggy' || v === 'no-mm-count';
 /** After the fix, ->release flushes the PASID cache and IOTLB. */
-export const releaseFlushes = (v: Variant): boolean => v === 'fixed' || v === 'no-fault-check';
+export const releaseFlushes = (v: Variant): boolean => v === 'fixed' || v === 'no-mm-count' || v === 'no-fault-check';
 /** After the fix, the page-request handler takes mm_users only if it is not 0, and drops it after. */
-export const faultTakesUsers = (v: Variant): boolean => v === 'fixed' || v === 'no-release-flush';
+export const faultTakesUsers = (v: Variant): boolean => v === 'fixed' || v === 'no-mm-count' || v === 'no-release-flush';
 
 /**
  * The listings: simplified C in our own words that follows drivers/iommu/intel-svm.c (v4.4) and a
  * device driver of the kind the commit message describes (one whose device file is mmap()ed). The
  * lines a step stands for end in `//@label` markers, which readers do not see. Four functions
  * differ between the variants: intel_svm_bind_mm, intel_mm_release, intel_svm_unbind_mm and
- * prq_event_thread. Our variants take the fixed code and put one part back as it was: ->release
- * (`no-release-flush`) or the page-request handler (`no-fault-check`).
+ * prq_event_thread. Our variants take the fixed code and put one part back as it was: the binding's
+ * mm_users in bind and unbind (`no-mm-count`), ->release (`no-release-flush`) or the page-request
+ * handler (`no-fault-check`).
  */
 function source(v: Variant): string {
   const buggy = bindingHoldsUsers(v);
-  const bindKeep = buggy
-    ? `
+  const bindKeep = !buggy
+    ? ''
+    : v === 'buggy'
+      ? `
 		mm = NULL;	/* the binding keeps get_task_mm's mm_users */`
-    : '';
+      : `
+		/* Our variant: the fix's ->release and page-request handler,
+		 * but the binding still keeps get_task_mm's mm_users. */
+		mm = NULL;`;
   const release =
     releaseFlushes(v)
       ? `	/* Called from exit_mmap before the page tables go, and the notifier
@@ -217,6 +223,7 @@ static void delayed_fput(struct work_struct *unused)
 export const listings: Readonly<Record<Variant, Listing>> = {
   buggy: listing(source('buggy')),
   fixed: listing(source('fixed')),
+  'no-mm-count': listing(source('no-mm-count')),
   'no-release-flush': listing(source('no-release-flush')),
   'no-fault-check': listing(source('no-fault-check')),
 };

@@ -26,6 +26,8 @@ import { bindingHoldsUsers, faultTakesUsers, releaseFlushes, type Variant } from
  * - `fixed` (after it): bind drops that reference (the notifier's mm_count keeps the struct); the
  *   notifier's ->release clears the PASID entry and flushes the PASID cache and IOTLB; the page
  *   request handler takes mm_users only if it is not 0, and drops it after the fault.
+ * - `no-mm-count` (our own variant, not an upstream state): the fixed ->release and page-request
+ *   handler, with the binding holding mm_users as before the fix.
  * - `no-release-flush` (our own variant, not an upstream state): the fixed refcounting and page
  *   request handler, with ->release as it was before the fix (the entry cleared, no flush).
  * - `no-fault-check` (our own variant, not an upstream state): the fixed refcounting and ->release,
