@@ -163,7 +163,7 @@ const snapshotDescriptions: Record<SnapshotVariant, string> = {
 function buildSnapshot(variant: SnapshotVariant, p: HmmParams): Scenario {
   const name = `hmm ${variant} (scenario D: reclaim during the driver's snapshot, policy=${p.policy})`;
   const focus = variant === 'valid-window' ? ['range', 'gpu'] : ['gpu.notifier', 'gpu'];
-  return scenario(name, (k) => snapshotWindow(k, variant, p.policy), { listing: listings[variant], description: snapshotDescriptions[variant], focus });
+  return coreScenario(name, (k) => snapshotWindow(k, variant, p.policy), { listing: listings[variant], description: snapshotDescriptions[variant], focus });
 }
 
 export function buildHmm(p: HmmParams): Scenario {
