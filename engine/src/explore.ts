@@ -3,7 +3,7 @@ import { Simulation, replaySchedule, type Loop, type Step, type Trace, type Verd
 import { Lockdep, type LockdepReport } from './checks/lockdep.ts';
 import { count } from './core/plural.ts';
 import { countSwitches, decodeSchedule } from './core/schedule.ts';
-import { isScenario, type Scenario } from './scenario.ts';
+import { isScenario, type Scenario } from './core-scenario.ts';
 import { isLasso, replayLasso } from './core/liveness/lasso.ts';
 import type { WorldObserver } from './core/world.ts';
 

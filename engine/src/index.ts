@@ -2,9 +2,11 @@
  * @interleave/engine: a deterministic simulator of Linux kernel threads and the objects they share,
  * with an explorer that finds the shortest deadlock, violation or leak.
  */
-export { scenario, isScenario, type Scenario, type ScenarioOptions } from './scenario.ts';
+export { scenario } from './scenario.ts';
+export { isScenario, coreScenario, type Scenario, type ScenarioOptions } from './core-scenario.ts';
 export { explore, replay, simulate, DEFAULT_OPTIONS, type Report, type Counterexample } from './explore.ts';
 export { Kernel } from './kernel.ts';
+export { CoreKernel } from './core-kernel.ts';
 
 // Core
 export { act, wakeAct, dynamicAct, perform, at, settled, type Action, type Op, type ThreadBody } from './core/action.ts';

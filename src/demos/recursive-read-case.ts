@@ -9,7 +9,7 @@
  * turn, forever, while brk() waits to write; the widget's search checks it for starvation (its readers
  * run forever), and under the reader-preferring rule finds the writer starved, as a lasso.
  */
-import { at, down_read, down_write, listing, RWSEM_POLICIES, scenario, up_read, up_write, type Kernel, type Op, type RwSemaphore, type RwsemPolicy, type Scenario } from '@interleave/engine';
+import { at, down_read, down_write, listing, RWSEM_POLICIES, coreScenario, up_read, up_write, type CoreKernel, type Op, type RwSemaphore, type RwsemPolicy, type Scenario } from '@interleave/engine';
 import type { WidgetCase } from '../widgets/case-shape.ts';
 
 const HELPER = `
@@ -66,7 +66,7 @@ void fault_loop(struct mm_struct *mm)
 ${HELPER}`);
 
 /** T2, brk(): wants mmap_sem for write, once. */
-function brk(k: Kernel, sem: RwSemaphore): void {
+function brk(k: CoreKernel, sem: RwSemaphore): void {
   k.thread(
     'T2',
     function* () {
@@ -107,7 +107,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
   }
   if (variant === 'turns') return readersTakeTurns(policy);
   const twice = variant === 'buggy';
-  return scenario(
+  return coreScenario(
     `recursive read ${variant} (policy=${policy})`,
     (k) => {
       const sem = k.rwsem('mmap_sem', { policy });
@@ -128,7 +128,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
 
 /** The `turns` variant: R1 and R2 read in turn forever; T2 (brk) wants to write once. */
 function readersTakeTurns(policy: RwsemPolicy): Scenario {
-  return scenario(
+  return coreScenario(
     `readers take turns (policy=${policy})`,
     (k) => {
       const sem = k.rwsem('mmap_sem', { policy });

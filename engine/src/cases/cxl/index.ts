@@ -3,7 +3,7 @@ import { CxlAccelerator, accel_translation_fault } from '../../devices/cxl.ts';
 import { sys_brk } from '../../mm/mmap.ts';
 import { sys_mmap_fixed } from '../../mm/mmap_fixed.ts';
 import { PAGE_SIZE } from '../../mm/vma.ts';
-import { scenario, type Scenario } from '../../scenario.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import { RWSEM_POLICIES, type RwsemPolicy } from '../../sync/rwsem.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';
@@ -80,7 +80,7 @@ function build(given: Record<string, string | number> = {}): Scenario {
   const remap = p.remap === 'on' || (p.remap === 'auto' && fixed);
   const layout = bufferLayout(pages, vmaCount);
   const last = layout.vmas[layout.vmas.length - 1]!;
-  return scenario(
+  return coreScenario(
     `cxl ${p.variant} (pages=${pages}, vmas=${vmaCount}, policy=${policy}, remap=${remap ? 'on' : 'off'})`,
     (k) => {
       const P = k.process('P', { mm: 'mm', lock: 'mmap_sem', policy });

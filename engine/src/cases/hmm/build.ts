@@ -1,8 +1,8 @@
 import { HmmMirrorGpu, gpu_mirror_range, gpu_read } from '../../devices/hmm-mirror.ts';
-import type { Kernel } from '../../kernel.ts';
+import type { CoreKernel } from '../../core-kernel.ts';
 import { PAGE_SIZE } from '../../mm/vma.ts';
-import type { HmmMirrorOps, HmmVariant } from '../../notifier/hmm.ts';
-import { scenario, type Scenario } from '../../scenario.ts';
+import { Hmm, HmmRange, type HmmMirrorOps, type HmmVariant } from '../../notifier/hmm.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
 import { ALL_PARTS, hmmCallbacks, type FixParts } from './invalidate.ts';
 import { listings } from './listing.ts';
@@ -69,14 +69,14 @@ export const BASE = 0x10000;
  * the driver's GPU, registered as a mirror. Names follow kernel-semantics.md's script: D the driver,
  * U the other driver, R the OOM reaper.
  */
-function world(k: Kernel, p: HmmParams, withU: boolean) {
+function world(k: CoreKernel, p: HmmParams, withU: boolean) {
   const mm = k.mm('M', { lock: 'mmap_sem', policy: p.policy });
   mm.addVma(BASE, p.ranges * PAGE_SIZE, { populated: true });
   const gpu = k.object((w) => new HmmMirrorGpu(w, 'gpu'));
   const mirrors: Record<string, HmmMirrorOps> = { 'gpu.mirror': gpu.ops };
   // U's own device is idle: it has nothing to clear (its callback is never reached in scenario A).
   if (withU) mirrors['U.mirror'] = idleMirror;
-  const hmm = k.hmm('hmm', mm, { variant: modelVariant(p.variant), mirrors, policy: p.policy, ...callbacks(p) });
+  const hmm = k.object((w) => new Hmm(w, 'hmm', mm, { variant: modelVariant(p.variant), mirrors, policy: p.policy, ...callbacks(p) }));
   gpu.attach(hmm.mirrors[0]!);
   const pages = Array.from({ length: p.ranges }, (_, i) => BASE + i * PAGE_SIZE);
   return { mm, hmm, gpu, pages };
@@ -89,10 +89,10 @@ function world(k: Kernel, p: HmmParams, withU: boolean) {
  * non-blocking start raises `notifiers`, fails to trylock mirrors_sem and returns -EAGAIN. Before the
  * fix nothing lowers the count again, so D waits for ever.
  */
-function leakedCount(k: Kernel, p: HmmParams): void {
+function leakedCount(k: CoreKernel, p: HmmParams): void {
   const { mm, hmm, gpu, pages } = world(k, p, true);
   const oom: Oom = { list: new OomReaperList(k), flags: new MmOomFlags(k, mm), mm };
-  const ranges = pages.map((_, i) => k.hmmRange(p.ranges === 1 ? 'range' : `range${i + 1}`));
+  const ranges = pages.map((_, i) => k.object((w) => new HmmRange(w, p.ranges === 1 ? 'range' : `range${i + 1}`)));
   k.thread('D', function* () {
     for (let i = 0; i < ranges.length; i++) yield* gpu_mirror_range(gpu, ranges[i]!, pages[i]!, pages[i]! + PAGE_SIZE);
   }, { code: ['gpu_mirror_range'], role: 'GPU driver' });
@@ -110,7 +110,7 @@ function leakedCount(k: Kernel, p: HmmParams): void {
  * says -EAGAIN. Before the fix the start returns 0 anyway, and the GPU reads a page whose
  * invalidation hmm has accepted.
  */
-function swallowedEagain(k: Kernel, p: HmmParams): void {
+function swallowedEagain(k: CoreKernel, p: HmmParams): void {
   const { mm, gpu, pages } = world(k, p, false);
   const oom: Oom = { list: new OomReaperList(k, mm), flags: new MmOomFlags(k, mm), mm };
   gpu.populate(pages);
@@ -126,14 +126,14 @@ function swallowedEagain(k: Kernel, p: HmmParams): void {
  * invalidate_range_end, which before the fix takes the ranges mutex, a sleeping lock, where the
  * contract says an end that follows a non-blocking start must not sleep.
  */
-function sleepingEnd(k: Kernel, p: HmmParams): void {
+function sleepingEnd(k: CoreKernel, p: HmmParams): void {
   const mm = k.mm('M', { lock: 'mmap_sem', policy: p.policy });
   mm.addVma(BASE, p.ranges * PAGE_SIZE, { populated: true });
-  k.hmm('hmm', mm, { variant: modelVariant(p.variant), mirrors: { 'idle.mirror': idleMirror }, policy: p.policy, ...callbacks(p) });
+  k.object((w) => new Hmm(w, 'hmm', mm, { variant: modelVariant(p.variant), mirrors: { 'idle.mirror': idleMirror }, policy: p.policy, ...callbacks(p) }));
   reaper(k, p, { list: new OomReaperList(k, mm), flags: new MmOomFlags(k, mm), mm });
 }
 
-function reaper(k: Kernel, p: HmmParams, oom: Oom): void {
+function reaper(k: CoreKernel, p: HmmParams, oom: Oom): void {
   const code = ['oom_reaper', 'oom_reap_task', 'oom_reap_task_mm', '__oom_reap_task_mm', 'hmm_invalidate_range_start', 'hmm_invalidate_range_end'];
   if (p.variant !== 'buggy') code.push('notifiers_decrement');
   if (p.bug === 'eagain') code.push('gpu_sync_cpu_device_pagetables');
@@ -163,12 +163,12 @@ const snapshotDescriptions: Record<SnapshotVariant, string> = {
 function buildSnapshot(variant: SnapshotVariant, p: HmmParams): Scenario {
   const name = `hmm ${variant} (scenario D: reclaim during the driver's snapshot, policy=${p.policy})`;
   const focus = variant === 'valid-window' ? ['range', 'gpu'] : ['gpu.notifier', 'gpu'];
-  return scenario(name, (k) => snapshotWindow(k, variant, p.policy), { listing: listings[variant], description: snapshotDescriptions[variant], focus });
+  return coreScenario(name, (k) => snapshotWindow(k, variant, p.policy), { listing: listings[variant], description: snapshotDescriptions[variant], focus });
 }
 
 export function buildHmm(p: HmmParams): Scenario {
   if (isSnapshotVariant(p.variant)) return buildSnapshot(p.variant, p);
   const name = `hmm ${p.variant} (bug=${p.bug}, ranges=${p.ranges}, policy=${p.policy})${p.modelCallbacks ? ', model callbacks' : ''}`;
   const make = { notifiers: leakedCount, eagain: swallowedEagain, end: sleepingEnd }[p.bug];
-  return scenario(name, (k) => make(k, p), { listing: listings[codeOf(p.variant).code], description: descriptions[p.bug], focus: focus(p) });
+  return coreScenario(name, (k) => make(k, p), { listing: listings[codeOf(p.variant).code], description: descriptions[p.bug], focus: focus(p) });
 }

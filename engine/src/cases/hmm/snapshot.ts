@@ -1,10 +1,11 @@
 import { at, dynamicAct, perform, type Op } from '../../core/action.ts';
 import { READ, access } from '../../core/object.ts';
 import { HmmMirrorGpu, driver_populate_range, gpu_clear, gpu_map, gpu_read } from '../../devices/hmm-mirror.ts';
-import type { Kernel } from '../../kernel.ts';
+import type { CoreKernel } from '../../core-kernel.ts';
 import { EBUSY } from '../../mm/errno.ts';
 import { mmu_notifier_invalidate_range_end, mmu_notifier_invalidate_range_start, mmu_notifier_range_init, type MmuNotifierRange } from '../../mm/notifier_calls.ts';
 import { unmap_page_range } from '../../mm/page_table.ts';
+import { Hmm, HmmRange } from '../../notifier/hmm.ts';
 import { PAGE_SIZE, hex, type VmArea } from '../../mm/vma.ts';
 import {
   MmuIntervalNotifier, MmuIntervalTree, mmu_interval_read_begin, mmu_interval_read_retry, mmu_interval_set_seq,
@@ -98,15 +99,15 @@ function* gpu_invalidate(gpu: HmmMirrorGpu, sub: MmuIntervalNotifier, range: Mmu
 }
 
 /** Builds scenario D for `variant` in `k`. */
-export function snapshotWindow(k: Kernel, variant: SnapshotVariant, policy: RwsemPolicy): void {
+export function snapshotWindow(k: CoreKernel, variant: SnapshotVariant, policy: RwsemPolicy): void {
   const mm = k.mm('M', { lock: 'mmap_sem', policy });
   const vma = mm.addVma(PAGE, PAGE_SIZE, { populated: true });
   const gpu = k.object((w) => new HmmMirrorGpu(w, 'gpu'));
   const reclaimCode = ['try_to_unmap_one'];
   if (variant === 'valid-window') {
-    const hmm = k.hmm('hmm', mm, { variant: 'fixed', mirrors: { 'gpu.mirror': gpu.ops }, policy, callbacks: hmmCallbacks('fixed', ALL_PARTS) });
+    const hmm = k.object((w) => new Hmm(w, 'hmm', mm, { variant: 'fixed', mirrors: { 'gpu.mirror': gpu.ops }, policy, callbacks: hmmCallbacks('fixed', ALL_PARTS) }));
     gpu.attach(hmm.mirrors[0]!);
-    const range = k.hmmRange('range');
+    const range = k.object((w) => new HmmRange(w, 'range'));
     k.thread('D', function* () {
       yield* driver_populate_range(gpu, range, PAGE, PAGE + PAGE_SIZE);
       yield* gpu_read(gpu, PAGE);

@@ -6,7 +6,7 @@ import { PAGE_SIZE } from '../../mm/vma.ts';
 import {
   IntelIommu, IntelSvm, PRQ_WAITS_FOR, SvmDevice, SvmDriver, dmaStartsWhen, prq_event_thread, startAsleep, svm_device_dma, woken_wait_event,
 } from '../../devices/intel-svm/index.ts';
-import { scenario, type Scenario } from '../../scenario.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import { wait_event } from '../../sync/waitqueue.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';
@@ -37,7 +37,7 @@ export const PORTAL = 0x40000;
 function build(variant: Variant, requests: number, devices: number): Scenario {
   const name = `intel-svm ${variant} (${requests} request${requests === 1 ? '' : 's'}, ${devices} device${devices === 1 ? '' : 's'})`;
   const suffix = (i: number) => (devices === 1 ? '' : String(i));
-  return scenario(name, (k) => {
+  return coreScenario(name, (k) => {
     const iommu = new IntelIommu(k, 'dmar0');
     const P = k.process('process P', { mm: 'P.mm', lock: 'mmap_sem' });
     P.mm.addVma(BUF, requests * PAGE_SIZE);

@@ -1,4 +1,4 @@
-import type { Kernel } from '../../kernel.ts';
+import type { CoreKernel } from '../../core-kernel.ts';
 import type { MmStruct } from '../../mm/mm_struct.ts';
 import { PAGE_SIZE, hex } from '../../mm/vma.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
@@ -26,7 +26,7 @@ export interface Setup {
  * Checks, once every thread has finished, that each UFFDIO_COPY filled its whole range: the retry
  * after -ENOENT must install the page it copied outside the lock.
  */
-function expectFilled(k: Kernel, mm: MmStruct, len: number, by: string): void {
+function expectFilled(k: CoreKernel, mm: MmStruct, len: number, by: string): void {
   k.atEnd(() => {
     for (let a = DST; a < DST + len; a += PAGE_SIZE) {
       if (!mm.pgd.present(a)) return { verdict: 'violation', message: `${by} finished, but ${hex(a)} of ${mm.name} is still missing` };
@@ -43,7 +43,7 @@ function expectFilled(k: Kernel, mm: MmStruct, len: number, by: string): void {
  * mirrors it. A2 and B2 call mmap() in their own processes (mmap_lock for write). With more processes
  * the embrace is a ring: each process's handler serves the next one's userfaultfd, the last serves A's.
  */
-function ring(k: Kernel, w: Setup): void {
+function ring(k: CoreKernel, w: Setup): void {
   const len = w.pages * PAGE_SIZE;
   const names = Array.from({ length: w.processes }, (_, i) => String.fromCharCode(65 + i));
   const ps = names.map((n) => k.process(n, { mm: `mm_${n}`, policy: w.policy }));
@@ -63,7 +63,7 @@ function ring(k: Kernel, w: Setup): void {
  * The one-process form (the seed-1 pattern): T1 serves its own process's userfaultfd, so dst_mm is
  * current->mm and a fault in the copy is a recursive read of the same mmap_lock; T2 calls mmap().
  */
-function oneProcess(k: Kernel, w: Setup): void {
+function oneProcess(k: CoreKernel, w: Setup): void {
   const len = w.pages * PAGE_SIZE;
   const P = k.process('P', { mm: 'mm_P', policy: w.policy });
   const uffd = userfaultfd(P, 'uffd');
@@ -74,7 +74,7 @@ function oneProcess(k: Kernel, w: Setup): void {
   expectFilled(k, P.mm, len, "T1's UFFDIO_COPY");
 }
 
-export function buildWorld(k: Kernel, w: Setup): void {
+export function buildWorld(k: CoreKernel, w: Setup): void {
   if (w.form === 'two-process') ring(k, w);
   else oneProcess(k, w);
 }

@@ -1,4 +1,4 @@
-import { scenario } from '../../scenario.ts';
+import { coreScenario } from '../../core-scenario.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';
@@ -91,7 +91,7 @@ export const userfaultfd: Case = {
     const processes = form === 'two-process' ? (p.processes as number) : 1;
     const shape = processes > 2 ? `ring of ${processes} processes` : form;
     const name = `userfaultfd ${variant} (${shape}, ${pages} page${pages === 1 ? '' : 's'}, ${policy})`;
-    return scenario(name, (k) => buildWorld(k, { form, pages, processes, policy, ops: OPS[variant]! }), {
+    return coreScenario(name, (k) => buildWorld(k, { form, pages, processes, policy, ops: OPS[variant]! }), {
       listing: listings[variant]!,
       // The mmap_locks the handlers embrace (one process: its own, taken twice).
       focus: form === 'two-process' ? Array.from({ length: processes }, (_, i) => `mm_${String.fromCharCode(65 + i)}.mmap_lock`) : ['mm_P.mmap_lock'],

@@ -1,7 +1,7 @@
 import { VfioPciDevice, mapBarAtBuild, type BarMapping } from '../../devices/vfio-pci.ts';
 import type { MmStruct } from '../../mm/mm_struct.ts';
 import type { RwsemPolicy } from '../../sync/rwsem.ts';
-import { scenario, type Scenario } from '../../scenario.ts';
+import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import { resolveParams } from '../params.ts';
 import type { Case, CaseVariant } from '../types.ts';
 import type { Driver } from './driver.ts';
@@ -141,7 +141,7 @@ export const vfioPci: Case = {
     // The script always, then every other parameter not at its default: one name per scenario.
     const others = vfioPci.params.filter((q) => q.name !== 'script' && p[q.name] !== q.default).map((q) => `, ${q.name}=${p[q.name]}`);
 
-    return scenario(
+    return coreScenario(
       `vfio-pci ${variant} (script ${script}${others.join('')})`,
       (k) => {
         const series = variant !== 'buggy';
