@@ -4,7 +4,8 @@
  * must agree). Run with `npm run bench:differential`; it prints the counts README quotes and exits
  * with status 1 if any program disagrees.
  */
-import { compareOnProgram, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
+import { compareOnProgram, compareOnScenario, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
+import { lastzeroScenario } from '../engine/test/support/lastzero.ts';
 import { compareMutexModels, type MutexComparison } from '../engine/test/support/mutex-order.ts';
 
 const PROGRAMS = Number(process.env.PROGRAMS ?? 5_000);
@@ -32,6 +33,32 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   return { line, bad };
 }
 
+/**
+ * lastzero(2..4) with assertions (support/lastzero.ts), without a step bound and under every bound
+ * up to its longest execution: the wakeup trees' weak initials, which a bound or a violation can
+ * cut short.
+ */
+function lastzeroRuns(): { line: string; bad: Comparison[] } {
+  const start = performance.now();
+  const all: Comparison[] = [];
+  for (const n of [2, 3, 4]) {
+    for (let not = -1; not <= n; not++) {
+      for (const writerNot of [-1, 0, 1]) {
+        for (const maxSteps of [undefined, ...Array.from({ length: 3 * n + 1 }, (_, i) => i + 2)]) {
+          const c = compareOnScenario(lastzeroScenario(n, not, writerNot), n, maxSteps, 30_000);
+          if (c) all.push(c);
+        }
+      }
+    }
+  }
+  const bad = all.filter((c) => c.problems.length > 0);
+  const count = (p: string) => bad.filter((c) => c.problems.includes(p)).length;
+  const s = Math.round((performance.now() - start) / 1000);
+  const dpor = all.reduce((n, c) => n + c.dpor, 0);
+  const brute = all.reduce((n, c) => n + c.brute, 0);
+  return { line: `| ${all.length} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${dpor} / ${brute} | ${s} s |`, bad };
+}
+
 /** The one-step mutex against the queued one (support/mutex-order.ts). */
 function mutexModels(): { line: string; bad: MutexComparison[] } {
   const start = performance.now();
@@ -57,7 +84,12 @@ if (import.meta.main) {
   console.log('| programs | compared (a mutex, brute force finished) | with a waiter that slept and took the mutex later | different outcomes | one-step failure longer | time |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(mutex.line);
-  const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad];
+  const lastzero = lastzeroRuns();
+  console.log('\nlastzero(2..4) with assertions, without a step bound and under every bound (wakeup trees):\n');
+  console.log('| compared | disagreements | replay failures | longer than brute force | executions (DPOR / brute force) | time |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(lastzero.line);
+  const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad, ...lastzero.bad];
   if (bad.length > 0) {
     console.log(`\nDisagreements:\n${bad.slice(0, 20).map((b) => JSON.stringify(b)).join('\n')}`);
     process.exitCode = 1;

@@ -70,7 +70,7 @@ export function exploreScenario(
   const pushNode = (): Node => {
     const depth = path.length;
     const parent = stack[depth - 1];
-    const sleep = dpor && parent ? sleepAfter(parent, path.steps[depth - 1]!) : new Map();
+    const sleep = dpor && parent ? sleepAfter(parent, parent.current!.event!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
     stack.push(node);
@@ -80,10 +80,10 @@ export function exploreScenario(
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
     const rec = exec.step(branch.tid);
-    node.taken.set(rec.tid, rec.footprint);
     const { direct } = path.push(rec);
     const last = path.length - 1;
-    branch.event = path.event(last);
+    branch.event = path.event(last, exec.violations.length > 0);
+    node.taken.set(rec.tid, branch.event);
     if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
 

@@ -1,6 +1,4 @@
-import type { StepRecord } from '../execution.ts';
-import { footprintsConflict, type Access } from '../object.ts';
-import { untaken, type WakeupTree } from './wakeup-tree.ts';
+import { dependent, untaken, type Event, type WakeupTree } from './wakeup-tree.ts';
 
 /**
  * A state on the current path, with what the search still has to do there: the sequences to
@@ -17,10 +15,10 @@ export interface Node {
   tree: WakeupTree;
   /** The branch of `tree` being explored, once one is. */
   current: WakeupTree | null;
-  /** Threads asleep here (already covered), with the footprints of their steps. */
-  sleep: Map<number, readonly Access[]>;
-  /** The threads explored from here (the current one included), with the footprints of their steps. */
-  taken: Map<number, readonly Access[]>;
+  /** Threads asleep here (already covered), with their steps. */
+  sleep: Map<number, Event>;
+  /** The threads explored from here (the current one included), with their steps. */
+  taken: Map<number, Event>;
   /** Preemptions on the path before this state. */
   preemptions: number;
 }
@@ -29,7 +27,7 @@ export interface Node {
  * A state reached by the branch `tree` of its parent's tree. Enumerating (no reduction), every
  * thread that can run is a branch, `first` (the thread that ran last) first.
  */
-export function newNode(runnable: number[], sleep: Map<number, readonly Access[]>, preemptions: number, tree: WakeupTree, enumerate: boolean, first: number): Node {
+export function newNode(runnable: number[], sleep: Map<number, Event>, preemptions: number, tree: WakeupTree, enumerate: boolean, first: number): Node {
   if (enumerate) {
     const order = runnable.includes(first) ? [first, ...runnable.filter((t) => t !== first)] : runnable;
     for (const tid of order) tree.add(untaken(tid));
@@ -38,12 +36,9 @@ export function newNode(runnable: number[], sleep: Map<number, readonly Access[]
 }
 
 /** The sleep set after `step` is taken from `parent`: what slept or was explored there and is independent of it. */
-export function sleepAfter(parent: Node, step: StepRecord): Map<number, readonly Access[]> {
-  const sleep = new Map<number, readonly Access[]>();
-  const carry = (tid: number, fp: readonly Access[]) => {
-    if (tid !== step.tid && !footprintsConflict(fp, step.footprint)) sleep.set(tid, fp);
-  };
-  for (const [tid, fp] of parent.sleep) carry(tid, fp);
-  for (const [tid, fp] of parent.taken) carry(tid, fp);
+export function sleepAfter(parent: Node, step: Event): Map<number, Event> {
+  const sleep = new Map<number, Event>();
+  for (const x of parent.sleep.values()) if (!dependent(x, step)) sleep.set(x.tid, x);
+  for (const x of parent.taken.values()) if (!dependent(x, step)) sleep.set(x.tid, x);
   return sleep;
 }

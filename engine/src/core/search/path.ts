@@ -40,10 +40,10 @@ export class Path {
     return this.stepsOf[tid]! * this.threadCount + tid;
   }
 
-  /** Step `i` for the wakeup trees. */
-  event(i: number): Event {
+  /** Step `i` for the wakeup trees; `stops` if it ended the execution. */
+  event(i: number, stops = false): Event {
     const s = this.steps[i]!;
-    return { tid: s.tid, id: this.ids[i]!, wakeOf: s.wakeOf < 0 ? -1 : this.ids[s.wakeOf]!, footprint: s.footprint };
+    return { tid: s.tid, id: this.ids[i]!, wakeOf: s.wakeOf < 0 ? -1 : this.ids[s.wakeOf]!, footprint: s.footprint, stops };
   }
 
   get length(): number {

@@ -1,5 +1,5 @@
 import type { Execution } from '../execution.ts';
-import { READ, accessMode, type Access } from '../object.ts';
+import { READ, accessMode } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
 import { dependent, insert, type Event } from './wakeup-tree.ts';
@@ -56,9 +56,9 @@ export function reverseRaces(path: Path, stack: readonly Node[], step: Event, wa
 }
 
 /** Everything asleep in `node` or explored from it: what covers a sequence there already. */
-function* asleep(node: Node): Iterable<[number, readonly Access[]]> {
-  yield* node.sleep;
-  yield* node.taken;
+function* asleep(node: Node): Iterable<Event> {
+  yield* node.sleep.values();
+  yield* node.taken.values();
 }
 
 /**
@@ -102,7 +102,7 @@ export function pendingSteps(path: Path, stack: readonly Node[], exec: Execution
     const wakeOf = t.pending!.wake ? t.wokenBy : -1;
     const footprint = exec.pendingFootprint(t);
     const { clock, direct } = path.dependencies(t.index, wakeOf, footprint);
-    const step: Event = { tid: t.index, id: path.nextId(t.index), wakeOf: wakeOf < 0 ? -1 : path.ids[wakeOf]!, footprint };
+    const step: Event = { tid: t.index, id: path.nextId(t.index), wakeOf: wakeOf < 0 ? -1 : path.ids[wakeOf]!, footprint, stops: true };
     reverseRaces(path, stack, step, wakeOf, t.pending!.blocks ? t.pending!.target!.name : null, direct, path.length, maxSteps);
     // Walking back: `after` counts the steps of the causal past after position i.
     let after = 0;
@@ -115,7 +115,7 @@ export function pendingSteps(path: Path, stack: readonly Node[], exec: Execution
       const v: Event[] = [];
       for (let j = i + 1; j < path.length; j++) if (path.before(j, clock)) v.push(path.event(j));
       v.push(step);
-      insert(stack[i]!.tree, v, stack[i]!.sleep, limit - i, true);
+      insert(stack[i]!.tree, v, stack[i]!.sleep.values(), limit - i, true);
       break;
     }
   }

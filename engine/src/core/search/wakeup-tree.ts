@@ -40,11 +40,13 @@ export interface Event {
   /** The id of the step that woke the thread for this step, or -1. */
   readonly wakeOf: number;
   readonly footprint: readonly Access[];
+  /** The step ended its execution (a violation), or was never taken, so what it leads to is unknown. */
+  readonly stops: boolean;
 }
 
 /** A branch for thread `tid` whose step is known once it is taken (the search then records it). */
 export function untaken(tid: number): Event {
-  return { tid, id: -1, wakeOf: -1, footprint: [] };
+  return { tid, id: -1, wakeOf: -1, footprint: [], stops: false };
 }
 
 /** Same thread, one woke the other's thread, or conflicting footprints (search/path.ts). */
@@ -86,26 +88,27 @@ function initialIndex(v: readonly Event[], tid: number): number {
 }
 
 /**
- * A thread not in `v` whose next step (with footprint `fp`, woken by the step `wakeOf` or -1) is
- * independent of all of `v`. A step of `v` cannot have been woken by it: its waker is before it.
+ * Whether `x`, of a thread not in `v`, is a weak initial of `v`: independent of all of it (a step
+ * of `v` cannot have been woken by `x`: its waker is before it). A step that stops its execution
+ * covers nothing after it.
  */
-function independentOfAll(v: readonly Event[], tid: number, fp: readonly Access[], wakeOf: number): boolean {
-  for (const e of v) if (e.tid === tid || e.id === wakeOf || footprintsConflict(e.footprint, fp)) return false;
+function weakInitial(v: readonly Event[], x: Event): boolean {
+  if (x.stops) return false;
+  for (const e of v) if (e.tid === x.tid || e.id === x.wakeOf || footprintsConflict(e.footprint, x.footprint)) return false;
   return true;
 }
 
 /**
- * Inserts `v` into the wakeup tree `root` of a state whose sleeping threads (with the footprints of
- * their steps) are `asleep`, unless it is covered; returns whether anything was added. `room` is
+ * Inserts `v` into the wakeup tree `root` of a state whose sleeping threads' steps are `asleep`, unless it is covered; returns whether anything was added. `room` is
  * the number of steps the bound leaves after the state: a weak initial covers `v` only where `v`,
  * the steps the weak initials add, and the step `v` was reversed with all fit in it. Strict, for a
  * step scheduled to fit a bound: see above.
  */
-export function insert(root: WakeupTree, v: Event[], asleep: Iterable<[number, readonly Access[]]>, room: number, strict = false): boolean {
+export function insert(root: WakeupTree, v: Event[], asleep: Iterable<Event>, room: number, strict = false): boolean {
   if (v.length === 0) return false;
   const weakFits = (added: number) => !strict && v.length + added + 1 <= room;
-  for (const [tid, fp] of asleep) {
-    if (strict ? v[0]!.tid === tid : initialIndex(v, tid) >= 0 || (weakFits(1) && independentOfAll(v, tid, fp, -1))) return false;
+  for (const x of asleep) {
+    if (strict ? v[0]!.tid === x.tid : initialIndex(v, x.tid) >= 0 || (weakFits(1) && weakInitial(v, x))) return false;
   }
   let rest = v;
   let at = root;
@@ -123,7 +126,7 @@ export function insert(root: WakeupTree, v: Event[], asleep: Iterable<[number, r
         next = child;
         break;
       }
-      if (weakFits(added + 1) && independentOfAll(rest, child.tid, child.event!.footprint, child.event!.wakeOf)) {
+      if (weakFits(added + 1) && weakInitial(rest, child.event!)) {
         added++;
         next = child;
         break;
