@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { lockPair } from './support/drive.ts';
+import { lastzeroScenario } from './support/lastzero.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
 import {
-  assert, atomic_inc, atomic_read, atomic_set, explore, mutex_lock, mutex_unlock, scenario, type Report,
+  assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, scenario, type Report,
 } from '../src/index.ts';
 
 function philosophers(seats: number, ordered: boolean) {
@@ -177,25 +178,10 @@ describe('the search', () => {
   });
 
   it('runs one execution per Mazurkiewicz trace on lastzero, none of them blocked by sleep sets (wakeup trees)', () => {
-    // lastzero(n) of Abdulla et al. (POPL 2014): a reader scans array[n..0] for the last zero while
-    // writer j sets array[j] to array[j-1] + 1; (n + 3) * 2^(n - 2) traces. Source-DPOR with sleep
-    // sets ran 97 executions at n = 5, 33 of them blocked.
+    // (n + 3) * 2^(n - 2) traces (Abdulla et al., POPL 2014). Source-DPOR with sleep sets ran 97
+    // executions at n = 5, 33 of them blocked.
     for (const n of [4, 5, 6]) {
-      const s = scenario(`lastzero(${n})`, (k) => {
-        const array = Array.from({ length: n + 1 }, (_, i) => k.atomic(`array[${i}]`));
-        k.thread('reader', function* () {
-          for (let i = n; i >= 0 && (yield* atomic_read(array[i]!)) !== 0; i--) {
-            // scanning down
-          }
-        });
-        for (let j = 1; j <= n; j++) {
-          k.thread(`writer${j}`, function* () {
-            const v = yield* atomic_read(array[j - 1]!);
-            yield* atomic_set(array[j]!, v + 1);
-          });
-        }
-      });
-      const r = explore(s);
+      const r = explore(lastzeroScenario(n, -1));
       expect(r.verdict).toBe('ok');
       expect(r.stats.redundant).toBe(0);
       expect(r.stats.executions).toBe((n + 3) * 2 ** (n - 2));
