@@ -46,7 +46,7 @@ export interface Event {
 
 /** A branch for thread `tid` whose step is known once it is taken (the search then records it). */
 export function untaken(tid: number): Event {
-  return { tid, id: -1, wakeOf: -1, footprint: [], stops: false };
+  return { tid, id: -1, wakeOf: -1, footprint: [], stops: true };
 }
 
 /** Same thread, one woke the other's thread, or conflicting footprints (search/path.ts). */
@@ -99,23 +99,23 @@ function weakInitial(v: readonly Event[], x: Event): boolean {
 }
 
 /**
- * Inserts `v` into the wakeup tree `root` of a state whose sleeping threads' steps are `asleep`, unless it is covered; returns whether anything was added. `room` is
- * the number of steps the bound leaves after the state: a weak initial covers `v` only where `v`,
- * the steps the weak initials add, and the step `v` was reversed with all fit in it. Strict, for a
- * step scheduled to fit a bound: see above.
+ * Inserts `v` into the wakeup tree `root` of a state whose sleeping threads' steps are `asleep`,
+ * unless it is covered. `room` is the number of steps the bound leaves after the state: a weak
+ * initial covers `v` only where `v`, the steps the weak initials add, and the step `v` was reversed
+ * with all fit in it. Strict, for a step scheduled to fit a bound: see above.
  */
-export function insert(root: WakeupTree, v: Event[], asleep: Iterable<Event>, room: number, strict = false): boolean {
-  if (v.length === 0) return false;
+export function insert(root: WakeupTree, v: Event[], asleep: Iterable<Event>, room: number, strict = false): void {
+  if (v.length === 0) return;
   const weakFits = (added: number) => !strict && v.length + added + 1 <= room;
   for (const x of asleep) {
-    if (strict ? v[0]!.tid === x.tid : initialIndex(v, x.tid) >= 0 || (weakFits(1) && weakInitial(v, x))) return false;
+    if (strict ? v[0]!.tid === x.tid : initialIndex(v, x.tid) >= 0 || (weakFits(1) && weakInitial(v, x))) return;
   }
   let rest = v;
   let at = root;
   let added = 0;
   for (;;) {
     if (at.children.length === 0) {
-      if (at !== root && !strict) return false; // a leaf: covered
+      if (at !== root && !strict) return; // a leaf: covered
       break;
     }
     let next: WakeupTree | null = null;
@@ -134,8 +134,7 @@ export function insert(root: WakeupTree, v: Event[], asleep: Iterable<Event>, ro
     }
     if (!next) break;
     at = next;
-    if (rest.length === 0) return false;
+    if (rest.length === 0) return;
   }
   for (const e of rest) at = at.add(e);
-  return true;
 }
