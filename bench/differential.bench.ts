@@ -1,24 +1,33 @@
 /**
  * The differential test at scale: the reduced explorer against brute force on thousands of random
- * programs, without a step bound and with one (see engine/test/support/differential.ts for what
- * must agree). Run with `npm run bench:differential`; it prints the counts README quotes and exits
+ * programs, without a step bound and with one, and on a tenth as many programs with more threads
+ * (see engine/test/support/differential.ts for what must agree). Run with `npm run bench:differential`; it prints the counts README quotes and exits
  * with status 1 if any program disagrees.
  */
-import { compareOnProgram, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
+import { compareOnProgram, compareOnScenario, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
+import { lastzeroScenario } from '../engine/test/support/lastzero.ts';
 import { compareMutexModels, type MutexComparison } from '../engine/test/support/mutex-order.ts';
+import { programScenario, randomProgram } from '../engine/test/support/programs.ts';
 
 const PROGRAMS = Number(process.env.PROGRAMS ?? 5_000);
 const MUTEX_PROGRAMS = Number(process.env.MUTEX_PROGRAMS ?? 1_000);
 
-function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number): { line: string; bad: Comparison[] } {
+/** Programs of 3 or 4 threads of 1-2 instructions: more threads side by side, for the wakeup trees. */
+const WIDE = { threads: [3, 4], instrs: 2 };
+const WIDE_PROGRAMS = Math.round(PROGRAMS / 10);
+
+function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, wide = false): { line: string; bad: Comparison[] } {
   const start = performance.now();
+  const programs = wide ? WIDE_PROGRAMS : PROGRAMS;
   let compared = 0;
   let dpor = 0;
   let brute = 0;
   const bad: Comparison[] = [];
   const problems = new Map<string, number>();
-  for (let seed = 1; seed <= PROGRAMS; seed++) {
-    const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit);
+  for (let seed = 1; seed <= programs; seed++) {
+    const c = wide
+      ? compareOnScenario(programScenario(randomProgram(seed, WIDE), `wide program ${seed}`), seed, maxStepsOf(seed), bruteLimit)
+      : compareOnProgram(seed, maxStepsOf(seed), bruteLimit);
     if (!c) continue;
     compared++;
     dpor += c.dpor;
@@ -28,8 +37,34 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   }
   const count = (p: string) => problems.get(p) ?? 0;
   const s = Math.round((performance.now() - start) / 1000);
-  const line = `| ${label} | ${PROGRAMS} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${count('shorter') + count('switches') + count('executions')} | ${dpor} / ${brute} | ${s} s |`;
+  const line = `| ${label} | ${programs} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${count('shorter') + count('switches') + count('executions')} | ${dpor} / ${brute} | ${s} s |`;
   return { line, bad };
+}
+
+/**
+ * lastzero(2..4) with assertions (support/lastzero.ts), without a step bound and under every bound
+ * up to its longest execution: the wakeup trees' weak initials, which a bound or a violation can
+ * cut short.
+ */
+function lastzeroRuns(): { line: string; bad: Comparison[] } {
+  const start = performance.now();
+  const all: Comparison[] = [];
+  for (const n of [2, 3, 4]) {
+    for (let not = -1; not <= n; not++) {
+      for (const writerNot of [-1, 0, 1]) {
+        for (const maxSteps of [undefined, ...Array.from({ length: 3 * n + 1 }, (_, i) => i + 2)]) {
+          const c = compareOnScenario(lastzeroScenario(n, not, writerNot), n, maxSteps, 5_000);
+          if (c) all.push(c);
+        }
+      }
+    }
+  }
+  const bad = all.filter((c) => c.problems.length > 0);
+  const count = (p: string) => bad.filter((c) => c.problems.includes(p)).length;
+  const s = Math.round((performance.now() - start) / 1000);
+  const dpor = all.reduce((n, c) => n + c.dpor, 0);
+  const brute = all.reduce((n, c) => n + c.brute, 0);
+  return { line: `| ${all.length} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${dpor} / ${brute} | ${s} s |`, bad };
 }
 
 /** The one-step mutex against the queued one (support/mutex-order.ts). */
@@ -50,14 +85,24 @@ if (import.meta.main) {
   console.log(`Node ${process.version}\n`);
   console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | other | executions (DPOR / brute force) | time |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  const runs = [run('none', () => undefined, 1_000), run('maxSteps 2-9', stepBoundFor, 2_000)];
+  const runs = [
+    run('none', () => undefined, 1_000),
+    run('maxSteps 2-9', stepBoundFor, 2_000),
+    run('none, 3-4 threads', () => undefined, 5_000, true),
+    run('maxSteps 5-12, 3-4 threads', (seed) => stepBoundFor(seed) + 3, 5_000, true),
+  ];
   for (const r of runs) console.log(r.line);
   const mutex = mutexModels();
   console.log('\nA contended mutex_lock as one step against the queued mutex (brute force on both):\n');
   console.log('| programs | compared (a mutex, brute force finished) | with a waiter that slept and took the mutex later | different outcomes | one-step failure longer | time |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(mutex.line);
-  const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad];
+  const lastzero = lastzeroRuns();
+  console.log('\nlastzero(2..4) with assertions, without a step bound and under every bound (wakeup trees):\n');
+  console.log('| compared | disagreements | replay failures | longer than brute force | executions (DPOR / brute force) | time |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(lastzero.line);
+  const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad, ...lastzero.bad];
   if (bad.length > 0) {
     console.log(`\nDisagreements:\n${bad.slice(0, 20).map((b) => JSON.stringify(b)).join('\n')}`);
     process.exitCode = 1;

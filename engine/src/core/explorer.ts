@@ -5,6 +5,7 @@ import { snapshotOf, terminalOutcome } from './simulation.ts';
 import type { WorldObserver } from './world.ts';
 import { Budget } from './search/budget.ts';
 import { newNode, sleepAfter, type Node } from './search/node.ts';
+import { WakeupTree, untaken } from './search/wakeup-tree.ts';
 import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './search/options.ts';
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
@@ -15,12 +16,15 @@ export { DEFAULT_OPTIONS, validateOptions, type Bound, type ExecutionSummary, ty
 export type { Failure, FailureKind } from './search/shortest.ts';
 
 /**
- * The search loop: stateless exploration, depth first, after Source-DPOR with sleep sets (Abdulla,
- * Aronis, Jonsson and Sagonas, "Optimal dynamic partial order reduction", POPL 2014), run
- * iteratively. Each execution is replayed from scratch; the search keeps, for the current path, one
- * node per state (search/node.ts) and each step with its vector clock (search/path.ts). Races are
- * found and reversed as steps are taken (search/races.ts); bounds and the clock are in
- * search/budget.ts; the shortest failure is chosen in search/shortest.ts.
+ * The search loop: stateless exploration, depth first, after Optimal-DPOR (Abdulla, Aronis, Jonsson
+ * and Sagonas, "Source Sets: A Foundation for Optimal Dynamic Partial Order Reduction", JACM 2017,
+ * Algorithm 2), run iteratively. Each execution is replayed from scratch; the search keeps, for the
+ * current path, one node per state with its sleep set and wakeup tree (search/node.ts,
+ * search/wakeup-tree.ts) and each step with its vector clock (search/path.ts). Races are found and
+ * their reversals inserted into the wakeup trees as steps are taken (search/races.ts); an execution
+ * follows the wakeup tree of each state it passes, and where the tree ends, continues with the
+ * previous thread where it can. Bounds and the clock are in search/budget.ts; the shortest failure
+ * is chosen in search/shortest.ts.
  *
  * An execution ends when no thread can run, at its first violation (as a replay does), or at
  * maxSteps; the steps it left untaken are scheduled where they fit (races.ts, pendingSteps). A
@@ -61,63 +65,82 @@ export function exploreScenario(
     return node.preemptions + (prev !== tid && node.runnable.includes(prev) ? 1 : 0);
   };
 
+  const root = new WakeupTree(null);
+
   const pushNode = (): Node => {
     const depth = path.length;
     const parent = stack[depth - 1];
-    const sleep = dpor && parent ? sleepAfter(parent, path.steps[depth - 1]!) : new Map();
+    const sleep = dpor && parent ? sleepAfter(parent, parent.current!.event!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
-    const node = newNode(exec.schedulable(), sleep, preemptions, !dpor);
+    const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
     stack.push(node);
     return node;
   };
 
-  const take = (node: Node, tid: number) => {
-    node.done.add(tid);
-    const rec = exec.step(tid);
-    node.taken.set(tid, rec.footprint);
-    const { clock, direct } = path.push(rec);
-    if (dpor) reverseRaces(path, stack, rec.tid, rec.wakeOf, rec.acquire ? rec.target : null, clock, direct, path.length - 1);
+  const take = (node: Node, branch: WakeupTree) => {
+    node.current = branch;
+    const rec = exec.step(branch.tid);
+    const { direct } = path.push(rec);
+    const last = path.length - 1;
+    branch.event = path.event(last, exec.violations.length > 0);
+    node.taken.set(rec.tid, branch.event);
+    if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
 
-  /** Runs the current execution to its end, choosing the previous thread where it can. */
+  /**
+   * The first branch of the node's tree that can be taken, dropping those that cannot (asleep,
+   * explored, postponed, or past the preemption bound).
+   */
+  const firstBranch = (node: Node, depth: number): WakeupTree | null => {
+    const tree = node.tree;
+    while (tree.children.length > 0) {
+      const branch = tree.children[0]!;
+      const tid = branch.tid;
+      if (!node.taken.has(tid) && !node.sleep.has(tid) && node.runnable.includes(tid) && budget.withinPreemptions(preemptionsWith(node, tid, depth))) return branch;
+      tree.children.shift();
+    }
+    return null;
+  };
+
+  /** Runs the current execution to its end, following the wakeup tree, then the previous thread where it can. */
   const runToEnd = (): End => {
     for (;;) {
       const depth = path.length;
       const node = pushNode();
       const end = exec.violations.length > 0 ? 'violation' : exec.terminal(o.maxSteps);
       if (end) {
-        node.backtrack.clear(); // nothing is explored past the end
-        if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size));
+        node.tree.children.length = 0; // nothing is explored past the end
+        if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
         return end;
       }
-      const prev = depth > 0 ? path.tid(depth - 1) : -1;
-      const choices = node.runnable.filter((t) => !node.sleep.has(t));
-      if (choices.length === 0) {
-        // Everything that can run is asleep; an acquisition postponed here was never taken.
-        if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size));
-        return 'redundant';
+      let branch = firstBranch(node, depth);
+      if (!branch) {
+        // A leaf of the wakeup tree: any thread that is awake.
+        const prev = depth > 0 ? path.tid(depth - 1) : -1;
+        const choices = node.runnable.filter((t) => !node.sleep.has(t));
+        if (choices.length === 0) {
+          // Everything that can run is asleep; an acquisition postponed here was never taken.
+          if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
+          return 'redundant';
+        }
+        const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
+        const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
+        if (pick === undefined) return 'redundant';
+        branch = node.tree.add(untaken(pick));
       }
-      const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
-      const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
-      if (pick === undefined) return 'redundant';
-      node.backtrack.add(pick);
-      take(node, pick);
+      take(node, branch);
       if (!budget.step()) return 'stopped';
     }
   };
 
-  /** The deepest state with an alternative still to explore, and that alternative. */
-  const nextBranch = (): { depth: number; tid: number } | null => {
+  /** The deepest state with a branch still to explore, and that branch. */
+  const nextBranch = (): { depth: number; branch: WakeupTree } | null => {
     for (let d = stack.length - 1; d >= 0; d--) {
       const node = stack[d]!;
-      for (const tid of [...node.backtrack].sort((a, b) => a - b)) {
-        if (node.done.has(tid) || node.sleep.has(tid) || !node.runnable.includes(tid)) continue;
-        if (!budget.withinPreemptions(preemptionsWith(node, tid, d))) {
-          node.done.add(tid);
-          continue;
-        }
-        return { depth: d, tid };
-      }
+      if (node.current) node.tree.remove(node.current);
+      node.current = null;
+      const branch = firstBranch(node, d);
+      if (branch) return { depth: d, branch };
     }
     return null;
   };
@@ -184,7 +207,7 @@ export function exploreScenario(
       if (!budget.step()) break;
     }
     if (budget.outOfTime) break;
-    take(stack[branch.depth]!, branch.tid);
+    take(stack[branch.depth]!, branch.branch);
   }
 
   stats.ms = Math.round(now() - budget.started);

@@ -73,7 +73,11 @@ function replaysTo(s: Scenario, r: Report): boolean {
 
 /** Compares the two on program `seed`; null when brute force cannot enumerate it within `bruteLimit` executions. */
 export function compareOnProgram(seed: number, maxSteps: number | undefined, bruteLimit: number): Comparison | null {
-  const s = programScenario(randomProgram(seed), `program ${seed}`);
+  return compareOnScenario(programScenario(randomProgram(seed), `program ${seed}`), seed, maxSteps, bruteLimit);
+}
+
+/** Compares the two on the scenario `s` (numbered `seed` in the comparison); null as above. */
+export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | undefined, bruteLimit: number): Comparison | null {
   const brute = endStates(s, 'none', maxSteps, bruteLimit);
   if (brute.report.incomplete?.bound === 'maxExecutions') return null;
   const dpor = endStates(s, 'dpor', maxSteps, bruteLimit);

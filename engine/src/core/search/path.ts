@@ -1,5 +1,6 @@
 import type { StepRecord } from '../execution.ts';
 import { ADD, READ, WRITE, modesConflict, type Access, type Mode } from '../object.ts';
+import type { Event } from './wakeup-tree.ts';
 
 /**
  * The dependency relation on the current execution: each step with its vector clock (Mattern,
@@ -10,7 +11,11 @@ import { ADD, READ, WRITE, modesConflict, type Access, type Mode } from '../obje
 export class Path {
   readonly steps: StepRecord[] = [];
   readonly clocks: Int32Array[] = [];
+  /** Each step's id: which step of its thread it is, the same in every execution that takes it. */
+  readonly ids: number[] = [];
   private readonly lastStepOf: Int32Array;
+  /** Steps each thread has taken on the path. */
+  private readonly stepsOf: Int32Array;
   /**
    * Access (object id * 4 + mode) → for each thread, its latest step on the path that touched the
    * object in that mode (-1: none). An earlier step of the same thread happens before it, so only
@@ -27,6 +32,18 @@ export class Path {
   constructor(threadCount: number) {
     this.threadCount = threadCount;
     this.lastStepOf = new Int32Array(threadCount).fill(-1);
+    this.stepsOf = new Int32Array(threadCount);
+  }
+
+  /** The id of the next step `tid` would take. */
+  nextId(tid: number): number {
+    return this.stepsOf[tid]! * this.threadCount + tid;
+  }
+
+  /** Step `i` for the wakeup trees; `stops` if it ended the execution. */
+  event(i: number, stops = false): Event {
+    const s = this.steps[i]!;
+    return { tid: s.tid, id: this.ids[i]!, wakeOf: s.wakeOf < 0 ? -1 : this.ids[s.wakeOf]!, footprint: s.footprint, stops };
   }
 
   get length(): number {
@@ -100,6 +117,8 @@ export class Path {
     }
     this.steps.push(rec);
     this.clocks.push(deps.clock);
+    this.ids.push(this.nextId(rec.tid));
+    this.stepsOf[rec.tid] = this.stepsOf[rec.tid]! + 1;
     this.lastStepOf[rec.tid] = i;
     return deps;
   }
@@ -112,8 +131,13 @@ export class Path {
     this.undoFrom.length = length;
     this.steps.length = length;
     this.clocks.length = length;
+    this.ids.length = length;
     this.lastStepOf.fill(-1);
-    for (let i = 0; i < length; i++) this.lastStepOf[this.steps[i]!.tid] = i;
+    this.stepsOf.fill(0);
+    for (let i = 0; i < length; i++) {
+      this.lastStepOf[this.steps[i]!.tid] = i;
+      this.stepsOf[this.steps[i]!.tid] = this.stepsOf[this.steps[i]!.tid]! + 1;
+    }
   }
 
   /** The steps up to `step` that happen before it (itself included), in path order. */

@@ -2,32 +2,38 @@ import type { Execution } from '../execution.ts';
 import { READ, accessMode } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
+import { dependent, insert, type Event } from './wakeup-tree.ts';
 
 /**
- * Races and their reversal, after Source-DPOR (Abdulla, Aronis, Jonsson and Sagonas, "Optimal
- * dynamic partial order reduction", POPL 2014, Algorithm 1). When a step is taken, each earlier step
- * of another thread that it races with (dependent, and not ordered through a third step) is a place
- * where the opposite order must also be explored: before that earlier step, the search adds a
- * thread that can start the reversed order (an "initial" of it), unless one is already there. A
- * step that completes a wait happens after the step that woke its thread; the two are never enabled
- * together, so that pair is never reversed. Likewise a mutex acquisition, which the explorer only
- * takes once the mutex is free (Action.blocks): it is not in race with the release that enabled it,
- * but with the acquisition before that release, as in Flanagan and Godefroid's algorithm, where
- * only co-enabled steps race; a thread that is postponed where a race would be reversed cannot
- * start the reversed order there.
+ * Races and their reversal, after Optimal-DPOR (Abdulla, Aronis, Jonsson and Sagonas, "Source Sets:
+ * A Foundation for Optimal Dynamic Partial Order Reduction", JACM 2017, Algorithm 2). When a step is
+ * taken, each earlier step of another thread that it races with (dependent, and not ordered through
+ * a third step) is a place where the opposite order must also be explored: before that earlier
+ * step, the search inserts the reversed order into the wakeup tree (wakeup-tree.ts), unless a
+ * sequence there or a sleeping thread already covers it. A step that completes a wait happens
+ * after the step that woke its thread; the two are never enabled together, so that pair is never
+ * reversed. Likewise a mutex acquisition, which the explorer only takes once the mutex is free
+ * (Action.blocks): it is not in race with the release that enabled it, but with the acquisition
+ * before that release, as in Flanagan and Godefroid's algorithm, where only co-enabled steps race;
+ * a thread that is postponed where a race would be reversed cannot start the reversed order there.
  *
  * Flanagan and Godefroid's DPOR (POPL 2005), which reverses only the last race of each thread, was
  * the first version here; with sleep sets it missed executions that brute force finds (the
- * differential test's program 394), which is why this one replaced it.
+ * differential test's program 394). Source-DPOR (Algorithm 1 of the POPL 2014 paper), which adds
+ * one initial of the reversed order to a backtrack set, came next; it ran executions that end with
+ * every thread asleep (lastzero(12): 179,195 executions for 15,360 traces).
  */
 
 /**
- * For a step of thread `tid` at position `last` (the step just taken, or, where an execution
- * stopped, the step a thread would take next) with vector clock `clock`, and each earlier step `e`
- * it races with: the reversed order `v` is the steps after `e` that do not happen after it, then
- * the step. Its initials are the threads whose first step in `v` has nothing in `v` before it.
+ * For a step `step` at position `last` (the step just taken, or, where an execution stopped, the
+ * step a thread would take next), which directly depends on the steps `direct`, and each earlier
+ * step `e` it races with: the reversed order `v` is the steps after `e` that do not happen after
+ * it, then the step (notdep(e).e' of the paper). It goes into the wakeup tree of the state before
+ * `e`, starting with a thread that can run there; `maxSteps` bounds what a weak initial may add
+ * (wakeup-tree.ts). `wakeOf` is the position of the step that woke the thread, or -1.
  */
-export function reverseRaces(path: Path, stack: readonly Node[], tid: number, wakeOf: number, acquires: string | null, clock: Int32Array, direct: readonly number[], last: number): void {
+export function reverseRaces(path: Path, stack: readonly Node[], step: Event, wakeOf: number, acquires: string | null, direct: readonly number[], last: number, maxSteps: number): void {
+  const { tid } = step;
   // For an acquisition (of a lock the explorer postpones while it is held), the releases and the
   // attempts that only slept on that lock are not what orders it: it races with the step that last
   // took the lock, whose release enabled it (Flanagan and Godefroid's "co-enabled" condition), and
@@ -40,27 +46,34 @@ export function reverseRaces(path: Path, stack: readonly Node[], tid: number, wa
   }
   for (const e of races) {
     if (direct.some((x) => x !== e && x > e && !passive(x) && path.hb(e, x))) continue; // ordered through another step: not a race
+    const v: Event[] = [];
+    for (let j = e + 1; j < last; j++) if (!path.hb(e, j)) v.push(path.event(j));
+    v.push(step);
     const node = stack[e]!;
-    // The first step of each thread in v (its own clock entry there), in path order.
-    const firsts: { t: number; clock: Int32Array }[] = [];
-    const seen = new Set<number>();
-    const see = (t: number, c: Int32Array) => {
-      if (seen.has(t)) return;
-      seen.add(t);
-      firsts.push({ t, clock: c });
-    };
-    for (let j = e + 1; j < last; j++) if (!path.hb(e, j)) see(path.tid(j), path.clocks[j]!);
-    see(tid, clock);
-    // A first step has a step of v before it exactly when the first step in v of some thread
-    // happens before it; one comparison per thread, so the search stays linear in the path.
-    const initials = firsts
-      .filter((f) => !firsts.some((g) => g !== f && g.clock[g.t]! <= f.clock[g.t]!))
-      .map((f) => f.t);
     // A thread postponed there (its acquisition would block) cannot start the reversed order.
-    const enabled = initials.filter((t) => node.runnable.includes(t)).sort((a, b) => a - b);
-    if (enabled.length === 0 || enabled.some((t) => node.backtrack.has(t))) continue;
-    node.backtrack.add(enabled.find((t) => !node.sleep.has(t)) ?? enabled[0]!);
+    if (startRunnable(v, node.runnable)) insert(node.tree, v, asleep(node), maxSteps - e);
   }
+}
+
+/** Everything asleep in `node` or explored from it: what covers a sequence there already. */
+function* asleep(node: Node): Iterable<Event> {
+  yield* node.sleep.values();
+  yield* node.taken.values();
+}
+
+/**
+ * Puts first in `v` an initial of it (a step with nothing of `v` before it that it depends on)
+ * whose thread can run in the state, if `v[0]` cannot; false when none can.
+ */
+function startRunnable(v: Event[], runnable: readonly number[]): boolean {
+  if (runnable.includes(v[0]!.tid)) return true;
+  for (let k = 1; k < v.length; k++) {
+    if (!runnable.includes(v[k]!.tid)) continue;
+    if (v.slice(0, k).some((x) => dependent(x, v[k]!))) continue;
+    v.unshift(...v.splice(k, 1));
+    return true;
+  }
+  return false;
 }
 
 /** The latest step before `last` of a thread other than `tid` that took the lock named `lock`, or -1. */
@@ -79,26 +92,30 @@ function lastAcquisition(path: Path, lock: string, tid: number, last: number): n
  * path are reversed as if it had been taken. And the order that runs the step within `limit` steps
  * (maxSteps, or the length of the shortest failure so far) is scheduled too: at the deepest state
  * where the path leaves the step's causal past early enough for the rest of that past and the step
- * to fit, the thread that starts the rest. A cut in that execution takes it further.
+ * to fit, the rest of that past and the step, as a strict branch of its wakeup tree. A cut in that
+ * execution takes it further.
  */
-export function pendingSteps(path: Path, stack: readonly Node[], exec: Execution, limit: number): void {
+export function pendingSteps(path: Path, stack: readonly Node[], exec: Execution, limit: number, maxSteps: number): void {
   const end = stack[path.length]!;
   for (const t of exec.threads) {
     if (!t.runnable || end.sleep.has(t.index)) continue;
     const wakeOf = t.pending!.wake ? t.wokenBy : -1;
-    const { clock, direct } = path.dependencies(t.index, wakeOf, exec.pendingFootprint(t));
-    reverseRaces(path, stack, t.index, wakeOf, t.pending!.blocks ? t.pending!.target!.name : null, clock, direct, path.length);
+    const footprint = exec.pendingFootprint(t);
+    const { clock, direct } = path.dependencies(t.index, wakeOf, footprint);
+    const step: Event = { tid: t.index, id: path.nextId(t.index), wakeOf: wakeOf < 0 ? -1 : path.ids[wakeOf]!, footprint, stops: true };
+    reverseRaces(path, stack, step, wakeOf, t.pending!.blocks ? t.pending!.target!.name : null, direct, path.length, maxSteps);
     // Walking back: `after` counts the steps of the causal past after position i.
     let after = 0;
-    let first = t.index;
     for (let i = path.length - 1; i >= 0; i--) {
       if (path.before(i, clock)) {
         after++;
-        first = path.tid(i);
         continue;
       }
       if (i + after + 1 > limit) continue;
-      if (!stack[i]!.sleep.has(first)) stack[i]!.backtrack.add(first);
+      const v: Event[] = [];
+      for (let j = i + 1; j < path.length; j++) if (path.before(j, clock)) v.push(path.event(j));
+      v.push(step);
+      insert(stack[i]!.tree, v, stack[i]!.sleep.values(), limit - i, true);
       break;
     }
   }
