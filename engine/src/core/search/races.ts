@@ -2,7 +2,7 @@ import type { Execution } from '../execution.ts';
 import { READ, accessMode } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
-import { dependent, insert, type Event } from './wakeup-tree.ts';
+import { initialIndex, insert, type Event } from './wakeup-tree.ts';
 
 /**
  * Races and their reversal, after Optimal-DPOR (Abdulla, Aronis, Jonsson and Sagonas, "Source Sets:
@@ -66,11 +66,10 @@ function* asleep(node: Node): Iterable<Event> {
  * whose thread can run in the state, if `v[0]` cannot; false when none can.
  */
 function startRunnable(v: Event[], runnable: readonly number[]): boolean {
-  if (runnable.includes(v[0]!.tid)) return true;
-  for (let k = 1; k < v.length; k++) {
-    if (!runnable.includes(v[k]!.tid)) continue;
-    if (v.slice(0, k).some((x) => dependent(x, v[k]!))) continue;
-    v.unshift(...v.splice(k, 1));
+  for (const { tid } of v) {
+    const k = runnable.includes(tid) ? initialIndex(v, tid) : -1;
+    if (k < 0) continue;
+    if (k > 0) v.unshift(...v.splice(k, 1));
     return true;
   }
   return false;

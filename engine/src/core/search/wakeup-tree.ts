@@ -80,7 +80,7 @@ export class WakeupTree {
 }
 
 /** Where the step of `tid` first occurs in `v` if it is an initial of `v` there; else -1. */
-function initialIndex(v: readonly Event[], tid: number): number {
+export function initialIndex(v: readonly Event[], tid: number): number {
   const k = v.findIndex((e) => e.tid === tid);
   if (k < 0) return -1;
   for (let j = 0; j < k; j++) if (dependent(v[j]!, v[k]!)) return -1;
