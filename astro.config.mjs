@@ -7,19 +7,8 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { themes, fenceTransformers } from './src/lib/shiki.ts';
-
-/**
- * No preloading of a dynamic import's chunks in the browser build: the widget's search worker loads
- * the same chunks as the page, and Vite's preload helper reads `document`, which a worker does not
- * have. (Astro sets `build.modulePreload` itself, so this is done per environment.)
- */
-const noPreloadHelper = {
-  name: 'interleave:no-preload-helper',
-  /** @param {string} name */
-  configEnvironment(name) {
-    if (name === 'client') return { build: { modulePreload: { polyfill: false, resolveDependencies: () => [] } } };
-  },
-};
+import { bundledCases } from './src/lib/bundled-cases.ts';
+import { clientChunks } from './src/lib/client-chunks.ts';
 
 /**
  * The playground's runner (src/playground/runner.ts, the one bundle built as a worker) explores
@@ -49,7 +38,7 @@ export default defineConfig({
     shikiConfig: { themes, transformers: fenceTransformers() },
   },
   vite: {
-    plugins: [noPreloadHelper],
+    plugins: [clientChunks(), bundledCases()],
     worker: { plugins: () => [noLivenessInRunner] },
     build: {
       // Every script is an external same-origin file, never inlined into the page, so the

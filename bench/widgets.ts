@@ -40,7 +40,8 @@ requireDist();
 const server = await serve(DIST);
 const { browser, close } = await launch();
 const chromium = browser.version();
-const workerFile = `/_astro/${readdirSync(join(DIST, '_astro')).find((f) => /^search-worker\.[\w-]+\.js$/.test(f))}`;
+/** The search worker's module: the widget's chunk (src/widgets/search-worker.ts is a part of it). */
+const workerFile = `/_astro/${readdirSync(join(DIST, '_astro')).find((f) => /^widget\.[\w-]+\.js$/.test(f))}`;
 
 const gz = (path: string) => gzipSync(readFileSync(join(DIST, path)), { level: 9 }).length;
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;

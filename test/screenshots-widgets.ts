@@ -69,7 +69,7 @@ try {
       await w.locator('.iw-challenge').getByRole('button', { name: 'Show a hint' }).click();
       await w.getByRole('button', { name: 'Show the answer' }).click();
       await shot(w, '3-failure');
-      await page.route('**/search-worker*.js', async (route) => {
+      await page.route('**/widget.*.js', async (route) => {
         await new Promise((r) => setTimeout(r, 1500));
         await route.continue();
       });

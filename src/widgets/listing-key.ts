@@ -3,6 +3,8 @@
  * listing a scenario carries: 32-bit FNV-1a, in hex. The same function runs at build time and in
  * the browser.
  */
+import type { Listing } from '@interleave/engine';
+
 export function listingKey(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
@@ -11,3 +13,12 @@ export function listingKey(text: string): string {
   }
   return (h >>> 0).toString(16).padStart(8, '0');
 }
+
+/**
+ * A listing as the pages' bundle carries an engine case's: its key instead of its text, which the
+ * page holds rendered (src/lib/bundled-listings.ts).
+ */
+export type BundledListing = Listing & { readonly key: string };
+
+/** The key of `l`'s rendering: the one it carries, or its text's. */
+export const keyOf = (l: Listing): string => (l as Partial<BundledListing>).key ?? listingKey(l.text);

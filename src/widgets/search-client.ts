@@ -5,22 +5,21 @@
  * and a worker whose search ended is kept for the next one.
  */
 import type { SearchMessage, SearchRequest, SearchResult, WarmRequest } from './search-protocol.ts';
+import { workerUrl } from './search-worker.ts';
 
 /** Idle workers, by case id: warmed up, or done with a search of that case. */
 const idle = new Map<string, Worker>();
 /** Cases with a search running (no worker is warmed for them meanwhile: the running one is kept). */
 const busy = new Set<string>();
 
-async function newWorker(caseId: string): Promise<Worker> {
-  const { workerUrl } = await import('./search-worker.ts');
+function newWorker(caseId: string): Worker {
   return new Worker(workerUrl, { type: 'module', name: `search ${caseId}` });
 }
 
 /** Starts a worker for `caseId` and has it load the case, unless one is idle already. */
 export async function warm(caseId: string): Promise<void> {
   if (idle.has(caseId) || busy.has(caseId)) return;
-  const w = await newWorker(caseId);
-  if (idle.has(caseId) || busy.has(caseId)) return w.terminate();
+  const w = newWorker(caseId);
   idle.set(caseId, w);
   w.postMessage({ warm: caseId } satisfies WarmRequest);
 }
@@ -38,7 +37,7 @@ export class Cancelled extends Error {
 
 export async function startSearch(req: SearchRequest, onProgress: (executions: number, ms: number) => void): Promise<SearchHandle> {
   busy.add(req.caseId);
-  const worker = idle.get(req.caseId) ?? (await newWorker(req.caseId));
+  const worker = idle.get(req.caseId) ?? newWorker(req.caseId);
   idle.delete(req.caseId);
   let ok: (r: SearchResult) => void = () => {};
   let fail: (e: Error) => void = () => {};

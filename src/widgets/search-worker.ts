@@ -1,11 +1,11 @@
 /**
- * The search, off the page's thread. This module is a chunk of the site's own bundle: the widget
- * imports it to learn its URL and starts it as a module Web Worker, so the worker shares the engine
- * and the case chunks the page has already loaded instead of bringing its own copy. In the page it
- * only exports its URL; in a worker it loads a case when asked to warm up, and runs `explore` for
- * each request, posting progress (about every 100 ms) and the report. A scenario with a thread that
- * runs forever is searched with the liveness check too (a starvation is a loop such threads go round;
- * without one there is no loop to find).
+ * The search, off the page's thread. This module is a part of the widget's chunk (astro.config.mjs):
+ * the widget imports it to learn the chunk's URL and starts that as a module Web Worker, so the
+ * worker shares the engine and the case chunks the page has already loaded instead of bringing its
+ * own copy. In the page it only exports its URL; in a worker it loads a case when asked to warm up,
+ * and runs `explore` for each request, posting progress (about every 100 ms) and the report. A
+ * scenario with a thread that runs forever is searched with the liveness check too (a starvation is
+ * a loop such threads go round; without one there is no loop to find).
  */
 import { explore, type Scenario } from '@interleave/engine';
 import { loadCase } from './case-loaders.ts';

@@ -90,11 +90,11 @@ describe('Run', () => {
 describe('the code a column shows', () => {
   it('is the thread’s functions, each with the comment above it', () => {
     const l = c.listings.buggy!;
-    const lines = linesFor(l, ['sys_brk']);
     const text = l.text.split('\n');
+    const lines = linesFor(text, l, ['sys_brk']);
     expect(text[lines[0]! - 1]).toMatch(/^\/\* T2/);
     expect(text[lines[lines.length - 1]! - 1]).toBe('}');
     expect(lines.some((n) => text[n - 1]!.includes('handle_fault'))).toBe(false);
-    expect(linesFor(l, undefined)).toHaveLength(text.length);
+    expect(linesFor(text, l, undefined)).toHaveLength(text.length);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * A thread's code: the functions of the listing its column shows (`ThreadState.code`), made of the
  * `span.line`s Shiki rendered at build time (kept in `<template data-listing="<key>">` inside the
- * widget). A listing with no build-time rendering is shown as plain text lines instead.
+ * widget; an engine case's listing reaches the browser without its text, src/lib/bundled-listings.ts).
+ * A listing with no build-time rendering is shown as plain text lines instead.
  */
 import type { Listing } from '@interleave/engine';
-import { listingKey } from '../listing-key.ts';
+import { keyOf } from '../listing-key.ts';
 import { h } from './dom.ts';
 
 export interface ThreadCode {
@@ -17,8 +18,7 @@ export interface ThreadCode {
 }
 
 /** The lines to show for these function names: each function, with the comment just above it. */
-export function linesFor(listing: Listing, code: readonly string[] | undefined): number[] {
-  const text = listing.text.split('\n');
+export function linesFor(text: readonly string[], listing: Pick<Listing, 'functions'>, code: readonly string[] | undefined): number[] {
   const all = text.map((_, i) => i + 1);
   const fns = (code ?? []).map((name) => listing.functions.find((f) => f.name === name)).filter((f) => f !== undefined);
   if (fns.length === 0) return all;
@@ -42,9 +42,9 @@ function templateLines(root: ParentNode, key: string): { pre: HTMLElement; code:
 }
 
 export function threadCode(root: ParentNode, listing: Listing, code: readonly string[] | undefined, label: string): ThreadCode {
-  const shown = linesFor(listing, code);
-  const built = templateLines(root, listingKey(listing.text));
-  const text = listing.text.split('\n');
+  const built = templateLines(root, keyOf(listing));
+  const text = built ? Array.from({ length: built.lines.size }, (_, i) => built.lines.get(i + 1)?.textContent ?? '') : listing.text.split('\n');
+  const shown = linesFor(text, listing, code);
   const pre = built ? (built.pre.cloneNode(false) as HTMLElement) : h('pre', { class: 'astro-code listing-code iw-plain' });
   const codeEl = built ? (built.code.cloneNode(false) as HTMLElement) : h('code');
   pre.classList.add('iw-code');

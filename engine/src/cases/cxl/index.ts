@@ -9,9 +9,9 @@ import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';
 import { cxllib_handle_fault, cxllib_handle_fault_v4_17 } from './cxllib.ts';
 import { bufferLayout } from './layout.ts';
-import { linesByOp } from './lines.ts';
+import { brkLabel, linesByOp, mmapLabel } from './lines.ts';
 import {
-  T1_CODE_BUGGY, T1_CODE_FIXED, T2_CODE, T3_CODE, brkLabel, buggyListing, buggyListingRemap, fixedListing, fixedListingNoRemap, mmapLabel,
+  T1_CODE_BUGGY, T1_CODE_FIXED, T2_CODE, T3_CODE, buggyListing, buggyListingRemap, fixedListing, fixedListingNoRemap,
 } from './listing.ts';
 
 /**

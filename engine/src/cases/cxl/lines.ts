@@ -18,3 +18,19 @@ export function* linesByOp<T>(label: (op: string) => string, inner: Op<T>): Op<T
 function* one(action: Action): Op<unknown> {
   return yield action;
 }
+
+/** The listing line of each step of the engine's sys_brk. */
+export function brkLabel(op: string): string {
+  if (op === 'down_write') return 'W1';
+  if (op === 'up_write') return 'W1_up';
+  if (op === 'sys_brk') return 'brk';
+  return 'brk_vma';
+}
+
+/** The listing line of each step of sys_mmap with MAP_FIXED. */
+export function mmapLabel(op: string): string {
+  if (op === 'down_write') return 'W3';
+  if (op === 'up_write') return 'W3_up';
+  if (op === 'do_mmap' || op === 'vma_link' || op === 'vm_area_free') return 'map';
+  return 'unmap';
+}

@@ -201,19 +201,3 @@ export const T1_CODE_BUGGY = ['accel_translation_fault', 'cxllib_handle_fault', 
 export const T1_CODE_FIXED = ['accel_translation_fault', 'cxllib_handle_fault', 'get_vma_info', 'cxl_handle_mm_fault', 'copro_handle_mm_fault'];
 export const T2_CODE = ['sys_brk'];
 export const T3_CODE = ['sys_mmap'];
-
-/** The listing line of each step of the engine's sys_brk. */
-export function brkLabel(op: string): string {
-  if (op === 'down_write') return 'W1';
-  if (op === 'up_write') return 'W1_up';
-  if (op === 'sys_brk') return 'brk';
-  return 'brk_vma';
-}
-
-/** The listing line of each step of sys_mmap with MAP_FIXED. */
-export function mmapLabel(op: string): string {
-  if (op === 'down_write') return 'W3';
-  if (op === 'up_write') return 'W3_up';
-  if (op === 'do_mmap' || op === 'vma_link' || op === 'vm_area_free') return 'map';
-  return 'unmap';
-}

@@ -404,7 +404,7 @@ static bool gpu_invalidate(struct mmu_interval_notifier *sub,
 }
 `;
 
-export const listingText = {
+const listingText = {
   buggy: `${HMM_BUGGY}${AROUND}`,
   fixed: `${HMM_FIXED}${AROUND}`,
   'valid-window': `${HMM_FIXED}${DRIVER_VALID}${GPU_SYNC}${GPU_READ}${RECLAIM}`,

@@ -10,7 +10,8 @@ import { coreScenario, type Scenario } from '../../core-scenario.ts';
 import { wait_event } from '../../sync/waitqueue.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';
-import { listings, type Variant } from './listing.ts';
+import { listings } from './listing.ts';
+import type { Variant } from './variant.ts';
 import { intelMmuOps, prqHandler, svmApi } from './svm.ts';
 
 /** P's buffer, which the devices work on; its pages are not there until something touches them. */

@@ -16,7 +16,7 @@ import {
   svm_free, svm_idr_find, svm_idr_remove, svmOfSubscription,
   type IntelIommu, type IntelSvm, type PageResponse, type PrqFaultHandler, type SvmApi, type SvmDevice,
 } from '../../devices/intel-svm/index.ts';
-import { bindingHoldsUsers, faultTakesUsers, releaseFlushes, type Variant } from './listing.ts';
+import { bindingHoldsUsers, faultTakesUsers, releaseFlushes, type Variant } from './variant.ts';
 
 /**
  * The code "iommu/vt-d: Fix mm refcounting to hold mm_count not mm_users" changed, in each variant:

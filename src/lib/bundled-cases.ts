@@ -1,0 +1,108 @@
+/**
+ * The browser's copy of the engine's cases: what the widget uses of them, no more.
+ *
+ * Their listings come without their text. A page with a case's widget
+ * holds every listing the widget can show, rendered by Shiki at build time (`<template
+ * data-listing="<key>">`, src/components/CaseWidget.astro), and the widget takes a column's lines
+ * from there (src/widgets/view/code.ts); the scenarios need only each label's line and the
+ * functions' ranges. So in the client build each case's listing module
+ * (engine/dist/cases/<id>/listing.js, which exports listings and lists of function names) is
+ * replaced by its values, computed here in Node: each listing as its key and the skeleton of its
+ * text that gives the same labels and functions.
+ *
+ * And a case (the `Case` literal of engine/dist/cases/<id>/index.js) comes without what only its page
+ * shows: `upstream` (the citation, with its unverified facts), `subsystem` and `summary`, which the
+ * widget's `WidgetCase` leaves out.
+ */
+import { pathToFileURL } from 'node:url';
+import { parseAst, type Plugin } from 'vite';
+import { listing, type Listing } from '@interleave/engine';
+import { listingKey } from '../widgets/listing-key.ts';
+
+const LISTING_MODULE = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/]listing\.js$/;
+const CASE_MODULE = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/]index\.js$/;
+/** What the page shows of a case and the widget does not use. */
+const PAGE_ONLY = new Set(['upstream', 'subsystem', 'summary']);
+
+const isListing = (v: unknown): v is Listing => typeof v === 'object' && v !== null && typeof (v as Listing).text === 'string' && (v as Listing).labels instanceof Map;
+
+/**
+ * What the engine's `listing()` needs to find `l`'s labels and functions again: each function's
+ * first line as `void name(`, each line that closes one as `}`, each labelled line's marker; nothing
+ * else (and a first newline, which `listing()` drops).
+ */
+export function skeleton(l: Listing): string {
+  const label = new Map([...l.labels].map(([name, line]) => [line, name]));
+  const starts = new Map(l.functions.map((f) => [f.start, f.name]));
+  const ends = new Set(l.functions.map((f) => f.end));
+  const lines = l.text.split('\n').map((_, i) => {
+    const n = i + 1;
+    const code = starts.has(n) ? `void ${starts.get(n)}(` : ends.has(n) ? '}' : '';
+    return label.has(n) ? `${code}//@${label.get(n)}` : code;
+  });
+  const out = `\n${lines.join('\n')}`;
+  const again = listing(out);
+  if (JSON.stringify([[...again.labels], again.functions]) !== JSON.stringify([[...l.labels], l.functions])) throw new Error(`the skeleton of a listing does not give back its labels and functions`);
+  return out;
+}
+
+/** `v` as JavaScript source: a listing through `bundled`, or plain data. */
+function source(v: unknown, where: string): string {
+  if (isListing(v)) return `bundled(${JSON.stringify(listingKey(v.text))}, ${JSON.stringify(skeleton(v))})`;
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return JSON.stringify(v);
+  if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+    const fields = Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${source(x, `${where}.${k}`)}`);
+    return Object.isFrozen(v) ? `Object.freeze({ ${fields.join(', ')} })` : `{ ${fields.join(', ')} }`;
+  }
+  throw new Error(`${where}: a case's listing module exports listings, records of them and lists of names only`);
+}
+
+/** The listing module at `path`, its listings without their text. */
+export async function withoutText(path: string): Promise<string> {
+  const exports: Record<string, unknown> = await import(pathToFileURL(path).href);
+  const file = path.split(/[\\/]engine[\\/]/).pop();
+  const lines = Object.entries(exports).map(([name, v]) => `export const ${name} = ${source(v, `engine/${file}: ${name}`)};`);
+  return [
+    "import { listing } from '@interleave/engine';",
+    'const bundled = (key, skeleton) => ({ ...listing(skeleton), key });',
+    ...lines,
+  ].join('\n');
+}
+
+interface Node {
+  type: string;
+  start: number;
+  end: number;
+  [key: string]: unknown;
+}
+
+/** `code` without the page-only properties of its `Case` literal (the object with `variants`, `listings` and `build`). */
+export function withoutPageOnly(code: string): string {
+  const cuts: [number, number][] = [];
+  const visit = (n: unknown): void => {
+    if (Array.isArray(n)) return n.forEach(visit);
+    if (typeof n !== 'object' || n === null) return;
+    const node = n as Node;
+    if (node.type === 'ObjectExpression') {
+      const props = node['properties'] as Node[];
+      const names = props.map((p) => ((p['key'] as Node | undefined)?.['name'] as string | undefined) ?? '');
+      if (['variants', 'listings', 'build'].every((k) => names.includes(k))) {
+        props.forEach((p, i) => {
+          if (PAGE_ONLY.has(names[i]!)) cuts.push([p.start, i + 1 < props.length ? props[i + 1]!.start : p.end]);
+        });
+      }
+    }
+    for (const v of Object.values(node)) if (typeof v === 'object') visit(v);
+  };
+  visit(parseAst(code));
+  if (cuts.length === 0) throw new Error('no Case literal (an object with variants, listings and build) found');
+  for (const [from, to] of cuts.sort((a, b) => b[0] - a[0])) code = code.slice(0, from) + code.slice(to);
+  return code;
+}
+
+export const bundledCases = (): Plugin => ({
+  name: 'interleave:bundled-cases',
+  applyToEnvironment: (env) => env.name === 'client',
+  load: (id) => (LISTING_MODULE.test(id) ? withoutText(id) : null),
+  transform: (code, id) => (CASE_MODULE.test(id) ? withoutPageOnly(code) : null),
+});
