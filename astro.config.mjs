@@ -7,7 +7,7 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import sitemap from '@astrojs/sitemap';
 import { themes, fenceTransformers } from './src/lib/shiki.ts';
-import { bundledCases } from './src/lib/bundled-cases.ts';
+import { browserEngine } from './src/lib/browser-engine.ts';
 import { clientChunks } from './src/lib/client-chunks.ts';
 
 /**
@@ -38,7 +38,7 @@ export default defineConfig({
     shikiConfig: { themes, transformers: fenceTransformers() },
   },
   vite: {
-    plugins: [clientChunks(), bundledCases()],
+    plugins: [clientChunks(), browserEngine()],
     worker: { plugins: () => [noLivenessInRunner] },
     build: {
       // Every script is an external same-origin file, never inlined into the page, so the

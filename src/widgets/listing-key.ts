@@ -16,7 +16,7 @@ export function listingKey(text: string): string {
 
 /**
  * A listing as the pages' bundle carries an engine case's: its key instead of its text, which the
- * page holds rendered (src/lib/bundled-listings.ts).
+ * page holds rendered (src/lib/browser-engine.ts).
  */
 export type BundledListing = Listing & { readonly key: string };
 

@@ -28,12 +28,12 @@ export class Run {
   readonly frames: Frame[];
   /** The thread chosen at each step. */
   readonly choices: string[] = [];
-  private readonly sim: ReturnType<typeof simulate>;
+  readonly #sim: ReturnType<typeof simulate>;
 
   constructor(scenario: Scenario) {
     this.scenario = scenario;
-    this.sim = simulate(scenario);
-    this.frames = [this.frame(null)];
+    this.#sim = simulate(scenario);
+    this.frames = [this.#frame(null)];
   }
 
   get threadNames(): readonly string[] {
@@ -53,9 +53,9 @@ export class Run {
   step(thread: string): Frame {
     const why = this.whyNot(thread);
     if (why !== null) throw new Error(`cannot step ${thread}: ${why}`);
-    const step = this.sim.step(thread);
+    const step = this.#sim.step(thread);
     this.choices.push(thread);
-    const f = this.frame(step);
+    const f = this.#frame(step);
     this.frames.push(f);
     return f;
   }
@@ -72,10 +72,10 @@ export class Run {
     return { run, misfit: null };
   }
 
-  private frame(step: Step | null): Frame {
-    const snap = this.sim.snapshot();
+  #frame(step: Step | null): Frame {
+    const snap = this.#sim.snapshot();
     const why: Record<string, string | null> = {};
-    for (const t of this.threadNames) why[t] = this.sim.whyNot(t);
-    return { step, threads: snap.threads, objects: snap.objects, runnable: this.sim.runnable(), why, outcome: this.sim.outcome };
+    for (const t of this.threadNames) why[t] = this.#sim.whyNot(t);
+    return { step, threads: snap.threads, objects: snap.objects, runnable: this.#sim.runnable(), why, outcome: this.#sim.outcome };
   }
 }

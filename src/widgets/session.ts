@@ -30,7 +30,7 @@ export class Session {
     this.c = c;
     this.variant = variant;
     this.params = { ...params };
-    this.run = new Run(this.build());
+    this.run = new Run(this.#build());
   }
 
   get scenario(): Scenario {
@@ -60,7 +60,7 @@ export class Session {
         this.cursor++;
         return this.frame.step!;
       }
-      this.truncate(this.cursor);
+      this.#truncate(this.cursor);
     }
     this.run.step(thread);
     this.cursor = this.length;
@@ -92,7 +92,7 @@ export class Session {
   /** Takes back the last step shown (and forgets the steps after it). */
   undo(): boolean {
     if (this.cursor === 0) return false;
-    this.truncate(this.cursor - 1);
+    this.#truncate(this.cursor - 1);
     return true;
   }
 
@@ -110,7 +110,7 @@ export class Session {
     const choices = this.run.choices.slice(0, this.cursor);
     this.variant = variant;
     this.params = { ...params };
-    const { run, misfit } = Run.replay(this.build(), choices);
+    const { run, misfit } = Run.replay(this.#build(), choices);
     this.run = run;
     this.cursor = run.choices.length;
     return { kept: run.choices.length, total: choices.length, misfit };
@@ -137,13 +137,13 @@ export class Session {
     return null;
   }
 
-  private truncate(n: number): void {
+  #truncate(n: number): void {
     const prefix = this.run.choices.slice(0, n);
     this.run = Run.replay(this.scenario, prefix).run;
     this.cursor = n;
   }
 
-  private build(): Scenario {
+  #build(): Scenario {
     return this.c.build({ ...this.params, variant: this.variant });
   }
 }

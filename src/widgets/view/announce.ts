@@ -6,12 +6,12 @@ import { h } from './dom.ts';
 
 export class Announcer {
   readonly element = h('p', { class: 'visually-hidden iw-announce', attrs: { 'aria-live': 'polite', 'aria-atomic': 'true' } });
-  private timer = 0;
+  #timer = 0;
 
   say(text: string): void {
     this.element.textContent = '';
-    clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => {
+    clearTimeout(this.#timer);
+    this.#timer = window.setTimeout(() => {
       this.element.textContent = text;
     }, 30);
   }

@@ -15,23 +15,23 @@ function orders(threads: readonly string[]): string[][] {
 
 export class AutorunView {
   readonly element: HTMLElement;
-  private readonly select: HTMLSelectElement;
+  readonly #select: HTMLSelectElement;
 
   constructor(run: (order: string[]) => void) {
     const id = `iwr${++counter}`;
-    this.select = h('select', { class: 'iw-order', attrs: { id } });
+    this.#select = h('select', { class: 'iw-order', attrs: { id } });
     const button = h('button', { class: 'iw-button', text: 'Run to the end', attrs: { type: 'button' } });
     button.addEventListener('click', () => run(this.order()));
-    this.element = h('div', { class: 'iw-autorun' }, h('label', { text: 'Thread order', attrs: { for: id } }), this.select, button);
+    this.element = h('div', { class: 'iw-autorun' }, h('label', { text: 'Thread order', attrs: { for: id } }), this.#select, button);
   }
 
   build(threads: readonly string[]): void {
-    const kept = this.select.value;
-    fill(this.select, ...orders(threads).map((o) => h('option', { text: o.join(' → '), attrs: { value: o.join(' ') } })));
-    if ([...this.select.options].some((o) => o.value === kept)) this.select.value = kept;
+    const kept = this.#select.value;
+    fill(this.#select, ...orders(threads).map((o) => h('option', { text: o.join(' → '), attrs: { value: o.join(' ') } })));
+    if ([...this.#select.options].some((o) => o.value === kept)) this.#select.value = kept;
   }
 
   order(): string[] {
-    return this.select.value.split(' ').filter(Boolean);
+    return this.#select.value.split(' ').filter(Boolean);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A thread's code: the functions of the listing its column shows (`ThreadState.code`), made of the
  * `span.line`s Shiki rendered at build time (kept in `<template data-listing="<key>">` inside the
- * widget; an engine case's listing reaches the browser without its text, src/lib/bundled-listings.ts).
+ * widget; an engine case's listing reaches the browser without its text, src/lib/browser-engine.ts).
  * A listing with no build-time rendering is shown as plain text lines instead.
  */
 import type { Listing } from '@interleave/engine';

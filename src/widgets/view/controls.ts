@@ -14,23 +14,23 @@ let counter = 0;
 
 export class ControlsView {
   readonly element: HTMLElement;
-  private readonly radios: HTMLInputElement[] = [];
-  private readonly fields = new Map<string, HTMLSelectElement | HTMLInputElement>();
-  private readonly description: HTMLElement;
-  private readonly c: WidgetCase;
+  readonly #radios: HTMLInputElement[] = [];
+  readonly #fields = new Map<string, HTMLSelectElement | HTMLInputElement>();
+  readonly #description: HTMLElement;
+  readonly #c: WidgetCase;
 
   constructor(c: WidgetCase, onChange: (variant: string, params: Params) => void) {
-    this.c = c;
+    this.#c = c;
     const uid = `iw${++counter}`;
     const changed = () => onChange(this.variant(), this.params());
     const variants = h('fieldset', { class: 'iw-variants' }, h('legend', { text: 'Variant' }));
     for (const v of c.variants) {
       const input = h('input', { attrs: { type: 'radio', name: `${uid}-variant`, value: v.id } });
       input.addEventListener('change', changed);
-      this.radios.push(input);
+      this.#radios.push(input);
       variants.append(h('label', { class: 'iw-radio' }, input, h('span', { text: v.label })));
     }
-    this.description = h('p', { class: 'iw-variant-description', attrs: { id: `${uid}-variant-description` } });
+    this.#description = h('p', { class: 'iw-variant-description', attrs: { id: `${uid}-variant-description` } });
     const params = h('div', { class: 'iw-params' });
     const notes = h('ul', { class: 'iw-param-notes' });
     for (const p of c.params) {
@@ -45,7 +45,7 @@ export class ControlsView {
         if (field instanceof HTMLInputElement && !field.checkValidity()) field.value = String(p.default);
         changed();
       });
-      this.fields.set(p.name, field);
+      this.#fields.set(p.name, field);
       params.append(h('div', { class: 'iw-param' }, h('label', { text: p.name, attrs: { for: id } }), field));
       notes.append(h('li', { attrs: { id: `${id}-note` } }, h('code', { text: p.name }), `: ${p.description}`));
     }
@@ -53,27 +53,27 @@ export class ControlsView {
       'div',
       { class: 'iw-controls' },
       h('div', { class: 'iw-controls-row' }, variants, c.params.length ? params : null),
-      this.description,
+      this.#description,
       c.params.length ? h('details', { class: 'iw-param-help' }, h('summary', { text: c.params.length === 1 ? 'What the parameter does' : 'What the parameters do' }), notes) : null,
     );
   }
 
   update(variant: string, params: Params): void {
-    for (const r of this.radios) r.checked = r.value === variant;
-    for (const [name, field] of this.fields) field.value = String(params[name]);
-    const v = this.c.variants.find((x) => x.id === variant);
-    this.description.replaceChildren();
-    if (v) this.description.append(keepArrows(v.description), ' Verdict at the default settings: ', verdictBadge(v.expected as Verdict));
+    for (const r of this.#radios) r.checked = r.value === variant;
+    for (const [name, field] of this.#fields) field.value = String(params[name]);
+    const v = this.#c.variants.find((x) => x.id === variant);
+    this.#description.replaceChildren();
+    if (v) this.#description.append(keepArrows(v.description), ' Verdict at the default settings: ', verdictBadge(v.expected as Verdict));
   }
 
   variant(): string {
-    return this.radios.find((r) => r.checked)?.value ?? this.c.variants[0]!.id;
+    return this.#radios.find((r) => r.checked)?.value ?? this.#c.variants[0]!.id;
   }
 
   params(): Params {
     const out: Params = {};
-    for (const p of this.c.params) {
-      const raw = this.fields.get(p.name)!.value;
+    for (const p of this.#c.params) {
+      const raw = this.#fields.get(p.name)!.value;
       out[p.name] = typeof p.default === 'number' ? Number(raw) : raw;
     }
     return out;

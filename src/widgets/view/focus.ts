@@ -52,10 +52,10 @@ function history(o: ObjectState, frames: readonly Frame[]): HTMLElement | null {
 
 export class FocusView {
   readonly element = h('section', { class: 'iw-focus', attrs: { 'aria-label': 'The objects that decide it' } });
-  private readonly list = h('div', { class: 'iw-focus-list' });
+  readonly #list = h('div', { class: 'iw-focus-list' });
 
   constructor() {
-    this.element.append(h('p', { class: 'iw-panel-title', text: 'The objects that decide it' }), this.list);
+    this.element.append(h('p', { class: 'iw-panel-title', text: 'The objects that decide it' }), this.#list);
   }
 
   /** `frames`: the start and every step up to the one shown. */
@@ -64,7 +64,7 @@ export class FocusView {
     const before = frames.length > 1 ? frames.at(-2)!.objects : null;
     this.element.hidden = focus.length === 0;
     fill(
-      this.list,
+      this.#list,
       ...focus.map((name) => {
         const o = now.find((x) => x.name === name);
         if (!o) return null;

@@ -16,28 +16,28 @@ export interface HistoryActions {
 
 export class HistoryView {
   readonly element: HTMLElement;
-  private readonly undoButton: HTMLButtonElement;
-  private readonly resetButton: HTMLButtonElement;
-  private readonly slider: HTMLInputElement;
-  private readonly position: HTMLElement;
-  private readonly list: HTMLOListElement;
+  readonly #undoButton: HTMLButtonElement;
+  readonly #resetButton: HTMLButtonElement;
+  readonly #slider: HTMLInputElement;
+  readonly #position: HTMLElement;
+  readonly #list: HTMLOListElement;
 
   constructor(actions: HistoryActions) {
-    this.undoButton = h('button', { class: 'iw-button', text: 'Undo', attrs: { type: 'button', 'aria-keyshortcuts': 'U' } });
-    this.resetButton = h('button', { class: 'iw-button', text: 'Reset', attrs: { type: 'button' } });
-    this.undoButton.addEventListener('click', () => actions.undo());
-    this.resetButton.addEventListener('click', () => actions.reset());
-    this.slider = h('input', { class: 'iw-slider', attrs: { type: 'range', min: '0', max: '0', step: '1', value: '0', 'aria-label': 'Step shown' } });
-    this.slider.addEventListener('input', () => actions.seek(Number(this.slider.value)));
-    this.position = h('span', { class: 'iw-position' });
-    this.list = h('ol', { class: 'iw-steps' });
-    this.list.addEventListener('click', (e) => {
+    this.#undoButton = h('button', { class: 'iw-button', text: 'Undo', attrs: { type: 'button', 'aria-keyshortcuts': 'U' } });
+    this.#resetButton = h('button', { class: 'iw-button', text: 'Reset', attrs: { type: 'button' } });
+    this.#undoButton.addEventListener('click', () => actions.undo());
+    this.#resetButton.addEventListener('click', () => actions.reset());
+    this.#slider = h('input', { class: 'iw-slider', attrs: { type: 'range', min: '0', max: '0', step: '1', value: '0', 'aria-label': 'Step shown' } });
+    this.#slider.addEventListener('input', () => actions.seek(Number(this.#slider.value)));
+    this.#position = h('span', { class: 'iw-position' });
+    this.#list = h('ol', { class: 'iw-steps' });
+    this.#list.addEventListener('click', (e) => {
       const b = (e.target as Element).closest<HTMLButtonElement>('button[data-index]');
       if (b) actions.seek(Number(b.dataset.index));
     });
-    this.list.addEventListener('keydown', (e) => {
+    this.#list.addEventListener('keydown', (e) => {
       const b = (e.target as Element).closest<HTMLButtonElement>('button[data-index]');
-      const last = this.list.children.length;
+      const last = this.#list.children.length;
       if (!b || last === 0) return;
       const at = Number(b.dataset.index);
       const to = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 1, End: last }[e.key];
@@ -45,33 +45,33 @@ export class HistoryView {
       e.preventDefault();
       const index = Math.min(Math.max(to, 1), last);
       actions.seek(index);
-      this.list.querySelector<HTMLElement>(`button[data-index="${index}"]`)?.focus();
+      this.#list.querySelector<HTMLElement>(`button[data-index="${index}"]`)?.focus();
     });
     this.element = h(
       'section',
       { class: 'iw-history', attrs: { 'aria-label': 'History' } },
-      h('div', { class: 'iw-history-bar' }, this.undoButton, this.resetButton, h('label', { class: 'iw-scrub' }, h('span', { text: 'History' }), this.slider), this.position),
-      this.list,
+      h('div', { class: 'iw-history-bar' }, this.#undoButton, this.#resetButton, h('label', { class: 'iw-scrub' }, h('span', { text: 'History' }), this.#slider), this.#position),
+      this.#list,
     );
   }
 
   /** `loop`: the steps `loop.start + 1` to `loop.start + loop.length` are a lasso's loop. */
   update(steps: readonly (Step | null)[], cursor: number, loop: Loop | null = null): void {
     const n = steps.length - 1;
-    this.slider.max = String(n);
-    this.slider.value = String(cursor);
+    this.#slider.max = String(n);
+    this.#slider.value = String(cursor);
     const shown = steps[cursor];
     const text = cursor === 0 ? `start (${n} step${n === 1 ? '' : 's'} taken)` : `after step ${cursor} of ${n}`;
-    this.slider.setAttribute('aria-valuetext', shown ? `${text}: ${shown.thread} ${opText(shown)}` : text);
-    this.position.textContent = cursor === 0 ? `Start; ${n} step${n === 1 ? '' : 's'} taken` : `After step ${cursor} of ${n}`;
+    this.#slider.setAttribute('aria-valuetext', shown ? `${text}: ${shown.thread} ${opText(shown)}` : text);
+    this.#position.textContent = cursor === 0 ? `Start; ${n} step${n === 1 ? '' : 's'} taken` : `After step ${cursor} of ${n}`;
     // aria-disabled, not disabled: a button that has the focus keeps it (pressing it then says why nothing happens).
-    this.undoButton.setAttribute('aria-disabled', String(cursor === 0));
-    this.resetButton.setAttribute('aria-disabled', String(n === 0));
+    this.#undoButton.setAttribute('aria-disabled', String(cursor === 0));
+    this.#resetButton.setAttribute('aria-disabled', String(n === 0));
     const tabStop = Math.max(cursor, 1);
     const focused = (document.activeElement as HTMLElement | null)?.closest?.('.iw-steps button[data-index]') as HTMLElement | null;
     const refocus = focused ? focused.dataset.index : undefined;
     fill(
-      this.list,
+      this.#list,
       ...steps.slice(1).map((s, i) => {
         const index = i + 1;
         const looping = loop !== null && index > loop.start && index <= loop.start + loop.length;
@@ -88,6 +88,6 @@ export class HistoryView {
         return h('li', { class: [index > cursor ? 'is-ahead' : '', looping ? 'is-loop' : ''].filter(Boolean).join(' ') }, b);
       }),
     );
-    if (refocus !== undefined) this.list.querySelector<HTMLElement>(`button[data-index="${refocus}"]`)?.focus();
+    if (refocus !== undefined) this.#list.querySelector<HTMLElement>(`button[data-index="${refocus}"]`)?.focus();
   }
 }

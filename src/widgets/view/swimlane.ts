@@ -22,42 +22,42 @@ let next = 0;
 
 export class SwimlaneView {
   readonly element: HTMLElement;
-  private readonly box: HTMLElement;
-  private readonly id = `iw-lanes-${next++}`;
-  private cursor = 0;
-  private length = 0;
+  readonly #box: HTMLElement;
+  readonly #id = `iw-lanes-${next++}`;
+  #cursor = 0;
+  #length = 0;
 
   constructor(actions: SwimlaneActions) {
-    this.box = h('div', { class: 'iw-lanes-box', attrs: { tabindex: '0', role: 'slider', 'aria-label': 'Swimlane of the steps taken', 'aria-valuemin': '0' } });
-    this.box.addEventListener('click', (e) => {
+    this.#box = h('div', { class: 'iw-lanes-box', attrs: { tabindex: '0', role: 'slider', 'aria-label': 'Swimlane of the steps taken', 'aria-valuemin': '0' } });
+    this.#box.addEventListener('click', (e) => {
       const row = (e.target as Element).closest('g.row[data-last]');
       if (row) actions.seek(Number(row.getAttribute('data-last')));
     });
-    this.box.addEventListener('keydown', (e) => {
-      const to = { ArrowDown: this.cursor + 1, ArrowRight: this.cursor + 1, ArrowUp: this.cursor - 1, ArrowLeft: this.cursor - 1, Home: 0, End: this.length }[e.key];
+    this.#box.addEventListener('keydown', (e) => {
+      const to = { ArrowDown: this.#cursor + 1, ArrowRight: this.#cursor + 1, ArrowUp: this.#cursor - 1, ArrowLeft: this.#cursor - 1, Home: 0, End: this.#length }[e.key];
       if (to === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
       e.preventDefault();
-      actions.seek(Math.min(Math.max(to, 0), this.length));
+      actions.seek(Math.min(Math.max(to, 0), this.#length));
     });
-    this.element = h('section', { class: 'iw-lanes', attrs: { 'aria-label': 'Swimlane history' } }, h('p', { class: 'iw-panel-title', text: 'The steps, one lane per thread' }), this.box);
+    this.element = h('section', { class: 'iw-lanes', attrs: { 'aria-label': 'Swimlane history' } }, h('p', { class: 'iw-panel-title', text: 'The steps, one lane per thread' }), this.#box);
   }
 
   /** `states[i]` is the state after step i (states[0] the start); `cursor` the step shown. */
   update(steps: readonly (Step | null)[], states: readonly WorldSnapshot[], cursor: number): void {
-    this.cursor = cursor;
-    this.length = steps.length - 1;
-    this.box.setAttribute('aria-valuemax', String(this.length));
-    this.box.setAttribute('aria-valuenow', String(cursor));
+    this.#cursor = cursor;
+    this.#length = steps.length - 1;
+    this.#box.setAttribute('aria-valuemax', String(this.#length));
+    this.#box.setAttribute('aria-valuenow', String(cursor));
     const shown = steps[cursor];
-    this.box.setAttribute('aria-valuetext', shown ? `after step ${cursor} of ${this.length}: ${shown.thread} ${opText(shown)}` : `start, ${this.length} steps taken`);
-    if (this.length === 0) {
-      this.box.replaceChildren(h('p', { class: 'iw-lanes-empty', text: 'No step taken yet: each step you take is drawn here, one lane per thread.' }));
+    this.#box.setAttribute('aria-valuetext', shown ? `after step ${cursor} of ${this.#length}: ${shown.thread} ${opText(shown)}` : `start, ${this.#length} steps taken`);
+    if (this.#length === 0) {
+      this.#box.replaceChildren(h('p', { class: 'iw-lanes-empty', text: 'No step taken yet: each step you take is drawn here, one lane per thread.' }));
       return;
     }
     const trace = { steps: steps.slice(1) as Step[], states: [...states] } as Trace;
     const current = steps[cursor] ?? null;
-    const layout = sequenceLayout(trace, { width: widthFor(this.box.clientWidth || 560), keep: (s) => s === current, cycle: null });
-    const svg = svgDom(sequenceSvg(layout, { id: this.id, current: cursor }));
+    const layout = sequenceLayout(trace, { width: widthFor(this.#box.clientWidth || 560), keep: (s) => s === current, cycle: null });
+    const svg = svgDom(sequenceSvg(layout, { id: this.#id, current: cursor }));
     svg.setAttribute('width', String(layout.width));
     svg.setAttribute('height', String(layout.height));
     // The lanes' names stay in view when the drawing scrolls: a sticky copy over the drawing's own.
@@ -72,10 +72,10 @@ export class SwimlaneView {
       name.style.top = `${l.nameY - 11}px`;
       head.append(name);
     }
-    this.box.replaceChildren(head, svg);
+    this.#box.replaceChildren(head, svg);
     // Keep the row shown in view, inside the box (never scrolling the page).
     const row = svg.querySelector<SVGGElement>('g.is-current');
     const y = row ? Number(row.querySelector('rect.hit')?.getAttribute('y') ?? 0) : 0;
-    if (y < this.box.scrollTop || y > this.box.scrollTop + this.box.clientHeight - 40) this.box.scrollTop = Math.max(0, y - this.box.clientHeight / 2);
+    if (y < this.#box.scrollTop || y > this.#box.scrollTop + this.#box.clientHeight - 40) this.#box.scrollTop = Math.max(0, y - this.#box.clientHeight / 2);
   }
 }

@@ -42,28 +42,28 @@ function threadTitle(t: { name: string; role?: string } | undefined, name: strin
 
 export class ThreadsView {
   readonly element: HTMLElement;
-  private readonly grid = h('div', { class: 'iw-threads' });
-  private readonly tabs = new ThreadTabs();
-  private columns: Column[] = [];
-  private readonly templates: ParentNode;
-  private readonly actions: ThreadActions;
+  readonly #grid = h('div', { class: 'iw-threads' });
+  readonly #tabs = new ThreadTabs();
+  #columns: Column[] = [];
+  readonly #templates: ParentNode;
+  readonly #actions: ThreadActions;
 
   constructor(templates: ParentNode, actions: ThreadActions) {
-    this.templates = templates;
-    this.actions = actions;
-    this.element = h('div', { class: 'iw-thread-area' }, this.tabs.element, this.grid);
+    this.#templates = templates;
+    this.#actions = actions;
+    this.element = h('div', { class: 'iw-thread-area' }, this.#tabs.element, this.#grid);
   }
 
   /** Makes the columns for a scenario (its threads and their code). */
   build(scenario: ThreadsOf, first: Frame): void {
-    this.columns = scenario.threads.map((name, i) => this.column(scenario, name, i, first.threads.find((t) => t.name === name)));
-    this.grid.style.setProperty('--iw-threads', String(this.columns.length));
-    fill(this.grid, ...this.columns.map((c) => c.root));
-    this.tabs.build(this.columns.map((c) => ({ name: c.name, panel: c.root })));
+    this.#columns = scenario.threads.map((name, i) => this.#column(scenario, name, i, first.threads.find((t) => t.name === name)));
+    this.#grid.style.setProperty('--iw-threads', String(this.#columns.length));
+    fill(this.#grid, ...this.#columns.map((c) => c.root));
+    this.#tabs.build(this.#columns.map((c) => ({ name: c.name, panel: c.root })));
   }
 
   update(frame: Frame, ended: boolean): void {
-    for (const col of this.columns) {
+    for (const col of this.#columns) {
       const t = frame.threads.find((x) => x.name === col.name);
       const why = frame.why[col.name] ?? null;
       const can = why === null;
@@ -72,7 +72,7 @@ export class ThreadsView {
       col.root.dataset.status = t?.status ?? 'ready';
       col.root.classList.toggle('is-runnable', can);
       col.status.textContent = t ? STATUS[t.status] : '';
-      this.tabs.update(col.name, t?.status ?? 'ready');
+      this.#tabs.update(col.name, t?.status ?? 'ready');
       fill(col.stack, ...stackOf(t, col.code));
       col.stack.hidden = col.stack.childElementCount === 0;
       col.why.textContent = t?.waiting ? `Waits in ${t.waiting.op} on ${t.waiting.object}: ${t.waiting.text}.` : !can && !ended && t?.status !== 'done' ? `${why}.` : '';
@@ -95,17 +95,17 @@ export class ThreadsView {
 
   /** The step button of a thread, to move the focus to. */
   button(thread: string): HTMLButtonElement | undefined {
-    return this.columns.find((c) => c.name === thread)?.button;
+    return this.#columns.find((c) => c.name === thread)?.button;
   }
 
   /** On a narrow screen, shows this thread's panel (keeping the focus where the reader is). */
   show(thread: string): void {
-    this.tabs.select(thread, false);
+    this.#tabs.select(thread, false);
   }
 
   /** Scrolls each column's code so its current line is in view, without moving the page. */
   reveal(): void {
-    for (const col of this.columns) {
+    for (const col of this.#columns) {
       const el = col.marked[col.marked.length - 1];
       const pre = col.code?.element;
       if (!el || !pre || pre.offsetParent === null) continue;
@@ -115,17 +115,17 @@ export class ThreadsView {
     }
   }
 
-  private column(scenario: ThreadsOf, name: string, i: number, t: ThreadState | undefined): Column {
+  #column(scenario: ThreadsOf, name: string, i: number, t: ThreadState | undefined): Column {
     const key = i < 9 ? String(i + 1) : '';
     const button = h('button', { class: 'iw-step', attrs: { type: 'button', 'data-thread': name, ...(key ? { 'aria-keyshortcuts': key } : {}) } }, `Step ${name}`, key ? h('kbd', { text: key, attrs: { 'aria-hidden': 'true' } }) : null);
-    button.addEventListener('click', () => this.actions.step(name));
+    button.addEventListener('click', () => this.#actions.step(name));
     const run = h('button', { class: 'iw-button iw-run-thread', text: 'Until it blocks', attrs: { type: 'button', 'data-thread': name, 'aria-label': `Run ${name} until it blocks or finishes` } });
-    run.addEventListener('click', () => this.actions.run(name));
+    run.addEventListener('click', () => this.#actions.run(name));
     const status = h('span', { class: 'iw-thread-status' });
     const stack = h('ol', { class: 'iw-stack', attrs: { 'aria-label': `Call stack of ${name}, outermost first` } });
     const why = h('p', { class: 'iw-why' });
     const holds = h('p', { class: 'iw-holds' });
-    const code = scenario.listing ? threadCode(this.templates, scenario.listing, t?.code, `Code of ${name}`) : null;
+    const code = scenario.listing ? threadCode(this.#templates, scenario.listing, t?.code, `Code of ${name}`) : null;
     const root = h(
       'section',
       { class: 'iw-thread', attrs: { 'aria-label': `Thread ${threadTitle(t, name)}`, 'data-thread': name } },

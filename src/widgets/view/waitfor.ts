@@ -22,12 +22,12 @@ let next = 0;
 
 export class WaitForView {
   readonly element: HTMLElement;
-  private readonly body: HTMLElement;
-  private readonly id = `iw-waits-${next++}`;
+  readonly #body: HTMLElement;
+  readonly #id = `iw-waits-${next++}`;
 
   constructor() {
-    this.body = h('div', { class: 'iw-waits-body' });
-    this.element = h('section', { class: 'iw-waits', attrs: { 'aria-label': 'Who waits for whom' } }, h('p', { class: 'iw-panel-title', text: 'Who waits for whom' }), this.body);
+    this.#body = h('div', { class: 'iw-waits-body' });
+    this.element = h('section', { class: 'iw-waits', attrs: { 'aria-label': 'Who waits for whom' } }, h('p', { class: 'iw-panel-title', text: 'Who waits for whom' }), this.#body);
   }
 
   update(state: WorldSnapshot, outcome: Outcome | null): void {
@@ -42,20 +42,20 @@ export class WaitForView {
     const alone = leak ? [] : state.threads.filter((t) => t.waiting && t.waiting.blockers.length === 0);
     const aloneText = alone.map((t) => `${t.name} waits in ${t.waiting!.op} on ${t.waiting!.object}${t.waiting!.text ? ` ${t.waiting!.text}` : ''}, for no thread in particular.`).join(' ');
     if (graph.edges.length === 0) {
-      this.body.replaceChildren(h('p', { class: 'iw-waits-empty', text: aloneText || 'Nobody waits for anybody now.' }));
+      this.#body.replaceChildren(h('p', { class: 'iw-waits-empty', text: aloneText || 'Nobody waits for anybody now.' }));
       return;
     }
     const labelOf = (id: string) => graph.nodes.find((n) => n.id === id)?.label ?? id;
-    const o = { id: this.id, title, describedby: `${this.id}-edges` };
+    const o = { id: this.#id, title, describedby: `${this.#id}-edges` };
     // A chain of references is drawn as under the case figure: a column, the closing edge back up.
     const svg = svgDom(leak ? cycleSvg(cycleLayout(leak, 6, CHAIN_WIDTH, title), CHAIN_WIDTH, o) : graphSvg(layoutGraph(graph), { ...o, cycle }));
     // The edges in words stay open from one step to the next once the reader opened them.
-    const old = this.body.querySelector('details');
+    const old = this.#body.querySelector('details');
     const open = old?.open ?? false;
     const focused = !!old && old.contains(document.activeElement);
-    const words = h('details', { class: 'iw-waits-words' }, h('summary', { text: 'In words' }), h('ul', { class: 'iw-waits-edges', attrs: { id: `${this.id}-edges` } }, ...graph.edges.map((e) => h('li', { text: e.text }))));
+    const words = h('details', { class: 'iw-waits-words' }, h('summary', { text: 'In words' }), h('ul', { class: 'iw-waits-edges', attrs: { id: `${this.#id}-edges` } }, ...graph.edges.map((e) => h('li', { text: e.text }))));
     words.open = open;
-    this.body.replaceChildren(
+    this.#body.replaceChildren(
       svg,
       h('p', { class: 'iw-waits-cycle' }, cycle.length ? h('strong', { text: `A cycle: ${[...cycle, cycle[0]!].map(labelOf).join(' → ')}.` }) : ''),
       aloneText ? h('p', { class: 'iw-waits-empty', text: aloneText }) : '',

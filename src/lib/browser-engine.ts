@@ -1,18 +1,21 @@
 /**
- * The browser's copy of the engine's cases: what the widget uses of them, no more.
+ * The browser's copy of the engine: what the case widgets use of it, no more (a Vite plugin for the
+ * client environment; the playground's runner, a worker bundle, keeps the whole engine).
  *
- * Their listings come without their text. A page with a case's widget
- * holds every listing the widget can show, rendered by Shiki at build time (`<template
- * data-listing="<key>">`, src/components/CaseWidget.astro), and the widget takes a column's lines
- * from there (src/widgets/view/code.ts); the scenarios need only each label's line and the
- * functions' ranges. So in the client build each case's listing module
+ * - The cases' listings come without their text. A page with a case's widget holds every listing
+ * the widget can show, rendered by Shiki at build time (`<template data-listing="<key>">`,
+ * src/components/CaseWidget.astro), and the widget takes a column's lines from there
+ * (src/widgets/view/code.ts); the scenarios need only each label's line and the functions' ranges.
+ * So in the client build each case's listing module
  * (engine/dist/cases/<id>/listing.js, which exports listings and lists of function names) is
  * replaced by its values, computed here in Node: each listing as its key and the skeleton of its
  * text that gives the same labels and functions.
  *
- * And a case (the `Case` literal of engine/dist/cases/<id>/index.js) comes without what only its page
+ * - A case (the `Case` literal of engine/dist/cases/<id>/index.js) comes without what only its page
  * shows: `upstream` (the citation, with its unverified facts), `subsystem` and `summary`, which the
  * widget's `WidgetCase` leaves out.
+ * - Lockdep watches nothing: the widgets show no lockdep report (the case pages show it, computed at
+ * build time), so `explore`, `replay` and `simulate` get a `Lockdep` whose report is empty.
  */
 import { pathToFileURL } from 'node:url';
 import { parseAst, type Plugin } from 'vite';
@@ -21,6 +24,8 @@ import { listingKey } from '../widgets/listing-key.ts';
 
 const LISTING_MODULE = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/]listing\.js$/;
 const CASE_MODULE = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/]index\.js$/;
+const LOCKDEP_MODULE = /[\\/]engine[\\/]dist[\\/]checks[\\/]lockdep\.js$/;
+const NO_LOCKDEP = 'export class Lockdep { report() { return { classes: [], edges: [], warnings: [] }; } }';
 /** What the page shows of a case and the widget does not use. */
 const PAGE_ONLY = new Set(['upstream', 'subsystem', 'summary']);
 
@@ -100,9 +105,9 @@ export function withoutPageOnly(code: string): string {
   return code;
 }
 
-export const bundledCases = (): Plugin => ({
-  name: 'interleave:bundled-cases',
+export const browserEngine = (): Plugin => ({
+  name: 'interleave:browser-engine',
   applyToEnvironment: (env) => env.name === 'client',
-  load: (id) => (LISTING_MODULE.test(id) ? withoutText(id) : null),
+  load: (id) => (LISTING_MODULE.test(id) ? withoutText(id) : LOCKDEP_MODULE.test(id) ? NO_LOCKDEP : null),
   transform: (code, id) => (CASE_MODULE.test(id) ? withoutPageOnly(code) : null),
 });
