@@ -3,19 +3,18 @@
  * client environment; the playground's runner, a worker bundle, keeps the whole engine).
  *
  * - The cases' listings come without their text. A page with a case's widget holds every listing
- * the widget can show, rendered by Shiki at build time (`<template data-listing="<key>">`,
- * src/components/CaseWidget.astro), and the widget takes a column's lines from there
- * (src/widgets/view/code.ts); the scenarios need only each label's line and the functions' ranges.
- * So in the client build each case's listing module
- * (engine/dist/cases/<id>/listing.js, which exports listings and lists of function names) is
- * replaced by its values, computed here in Node: each listing as its key and the skeleton of its
- * text that gives the same labels and functions.
- *
+ *   the widget can show, rendered by Shiki at build time (`<template data-listing="<key>">`,
+ *   src/components/CaseWidget.astro), and the widget takes a column's lines from there
+ *   (src/widgets/view/code.ts); the scenarios need only each label's line and the functions'
+ *   ranges. So each case's listing module (engine/dist/cases/<id>/listing.js, which exports
+ *   listings and lists of function names) is replaced by its values, computed here in Node: each
+ *   listing as its key and the skeleton of its text that gives the same labels and functions.
  * - A case (the `Case` literal of engine/dist/cases/<id>/index.js) comes without what only its page
- * shows: `upstream` (the citation, with its unverified facts), `subsystem` and `summary`, which the
- * widget's `WidgetCase` leaves out.
- * - Lockdep watches nothing: the widgets show no lockdep report (the case pages show it, computed at
- * build time), so `explore`, `replay` and `simulate` get a `Lockdep` whose report is empty.
+ *   shows: `upstream` (the citation, with its unverified facts), `subsystem` and `summary`, which
+ *   the widget's `WidgetCase` leaves out; and its scenarios without their `description` (the widget
+ *   shows the variant's).
+ * - Lockdep watches nothing: the widgets show no lockdep report, so `explore`, `replay` and
+ *   `simulate` get a `Lockdep` whose report is empty.
  */
 import { pathToFileURL } from 'node:url';
 import { parseAst, type Plugin } from 'vite';
@@ -24,6 +23,7 @@ import { listingKey } from '../widgets/listing-key.ts';
 
 const LISTING_MODULE = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/]listing\.js$/;
 const CASE_MODULE = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/]index\.js$/;
+const CASE_OWN = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/].*\.js$/;
 const LOCKDEP_MODULE = /[\\/]engine[\\/]dist[\\/]checks[\\/]lockdep\.js$/;
 const NO_LOCKDEP = 'export class Lockdep { report() { return { classes: [], edges: [], warnings: [] }; } }';
 /** What the page shows of a case and the widget does not use. */
@@ -81,26 +81,38 @@ interface Node {
   [key: string]: unknown;
 }
 
-/** `code` without the page-only properties of its `Case` literal (the object with `variants`, `listings` and `build`). */
-export function withoutPageOnly(code: string): string {
+const keyName = (p: Node) => ((p['key'] as Node | undefined)?.['name'] as string | undefined) ?? '';
+
+/**
+ * `code` without what only a case's page shows: the page-only properties of its `Case` literal (the
+ * object with `variants`, `listings` and `build`), which `isIndex` says it has, and the
+ * `description` of each scenario it makes (`coreScenario(name, build, { description, ... })`).
+ */
+export function withoutPageOnly(code: string, isIndex: boolean): string {
   const cuts: [number, number][] = [];
+  /** Each property `drop` names, with the comma after it. */
+  const cut = (props: Node[], drop: (name: string) => boolean) => {
+    for (const p of props) if (drop(keyName(p))) cuts.push([p.start, p.end + (/^\s*,/.exec(code.slice(p.end))?.[0].length ?? 0)]);
+  };
+  let found = false;
   const visit = (n: unknown): void => {
     if (Array.isArray(n)) return n.forEach(visit);
     if (typeof n !== 'object' || n === null) return;
     const node = n as Node;
     if (node.type === 'ObjectExpression') {
       const props = node['properties'] as Node[];
-      const names = props.map((p) => ((p['key'] as Node | undefined)?.['name'] as string | undefined) ?? '');
+      const names = props.map(keyName);
       if (['variants', 'listings', 'build'].every((k) => names.includes(k))) {
-        props.forEach((p, i) => {
-          if (PAGE_ONLY.has(names[i]!)) cuts.push([p.start, i + 1 < props.length ? props[i + 1]!.start : p.end]);
-        });
+        found = true;
+        cut(props, (name) => PAGE_ONLY.has(name));
       }
     }
+    const options = node.type === 'CallExpression' && (node['callee'] as Node)['name'] === 'coreScenario' ? (node['arguments'] as Node[])[2] : undefined;
+    if (options?.type === 'ObjectExpression') cut(options['properties'] as Node[], (name) => name === 'description');
     for (const v of Object.values(node)) if (typeof v === 'object') visit(v);
   };
   visit(parseAst(code));
-  if (cuts.length === 0) throw new Error('no Case literal (an object with variants, listings and build) found');
+  if (isIndex && !found) throw new Error('no Case literal (an object with variants, listings and build) found');
   for (const [from, to] of cuts.sort((a, b) => b[0] - a[0])) code = code.slice(0, from) + code.slice(to);
   return code;
 }
@@ -109,5 +121,5 @@ export const browserEngine = (): Plugin => ({
   name: 'interleave:browser-engine',
   applyToEnvironment: (env) => env.name === 'client',
   load: (id) => (LISTING_MODULE.test(id) ? withoutText(id) : LOCKDEP_MODULE.test(id) ? NO_LOCKDEP : null),
-  transform: (code, id) => (CASE_MODULE.test(id) ? withoutPageOnly(code) : null),
+  transform: (code, id) => (CASE_OWN.test(id) ? withoutPageOnly(code, CASE_MODULE.test(id)) : null),
 });
