@@ -1,21 +1,23 @@
 /**
  * How the browser build splits the site's scripts (a Vite plugin for the client environment), so a
- * case page loads three files for its widget: the widget's chunk, the views' chunk and its case's.
+ * case page loads three files for its widget beside the boot script: the widget's chunk, the views'
+ * chunk and its case's.
  *
  * - No preloading of a dynamic import's chunks: the widget's search worker loads the same chunks as
  *   the page, and Vite's preload helper reads `document`, which a worker does not have. (Astro sets
  *   `build.modulePreload` itself, so this is done per environment.)
  * - One chunk for the widget: the widget, its search worker (src/widgets/search-worker.ts, whose URL
  *   is this chunk's) and the engine's core they run (the explorer, the simulation, `coreScenario`
- *   and the kernel objects under it, the cases' parameters), less what the page's boot script or the
- *   playground's page import too (the views). Left to itself Rolldown puts the engine's core in a
- *   chunk of its own, since the case chunks import it as well; but a case page loads both, and one
- *   file gzips smaller. The modules are followed from these roots by their imports, except through
- *   the engine's index files, which re-export everything.
+ *   and the kernel objects under it), less what the page's boot script or the playground's page
+ *   import too (the views). Left to itself Rolldown puts the engine's core in a chunk of its own,
+ *   since the case chunks import it as well; but a case page loads both, and one file gzips smaller.
+ *   The modules are followed from these roots by their imports, except through the engine's index
+ *   files, which re-export everything.
  * - Each case chunk has its own copy of the engine modules outside the core that it imports (mmap,
- *   the mmu notifiers), instead of sharing them with other cases in small chunks of their own: a page
- *   loads one case. A copy is the module under another id (`?case=<id>`), so it must never be one
- *   of the core's, whose objects the widget shares with the case: the build fails if it is.
+ *   the mmu notifiers, the parameters' checks), instead of sharing them with other cases in small
+ *   chunks of their own: a page loads one case. A copy is the module under another id
+ *   (`?case=<id>`), so it must never be one of the core's, whose objects the widget shares with the
+ *   case: the build fails if it is.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,7 +28,7 @@ type ChunkingContext = { getModuleInfo(id: string): { importedIds: readonly stri
 
 const file = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const BOOT = ['../widgets/boot.ts', '../playground/page.ts'];
-const ENGINE_ROOTS = ['../../engine/dist/explore.js', '../../engine/dist/core-scenario.js', '../../engine/dist/cases/params.js'];
+const ENGINE_ROOTS = ['../../engine/dist/explore.js', '../../engine/dist/core-scenario.js'];
 const WIDGET = ['../widgets/widget.ts', '../widgets/search-worker.ts', ...ENGINE_ROOTS];
 const ENGINE_INDEX = /[\\/]engine[\\/]dist[\\/](?:.*[\\/])?index\.js$/;
 const ENGINE_DIST = file('../../engine/dist/');
