@@ -10,6 +10,8 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
+import { StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
+import { StateKeys } from './fingerprint.ts';
 import { exploreLiveness } from './liveness/search.ts';
 
 export { DEFAULT_OPTIONS, validateOptions, type Bound, type ExecutionSummary, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './search/options.ts';
@@ -66,6 +68,8 @@ export function exploreScenario(
   };
 
   const root = new WakeupTree(null);
+  const cache = dpor && o.stateCache ? new StateCache() : null;
+  const keys = cache ? new StateKeys() : null;
 
   const pushNode = (): Node => {
     const depth = path.length;
@@ -73,6 +77,10 @@ export function exploreScenario(
     const sleep = dpor && parent ? sleepAfter(parent, parent.current!.event!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
+    if (cache) {
+      node.key = `${depth}:${keys!.key(exec)}`;
+      node.summary = emptySummary(exec.threads.length);
+    }
     stack.push(node);
     return node;
   };
@@ -80,10 +88,12 @@ export function exploreScenario(
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
     const rec = exec.step(branch.tid);
+    keys?.touched(rec.footprint);
     const { direct } = path.push(rec);
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);
     node.taken.set(rec.tid, branch.event);
+    if (node.summary) addAccesses(node.summary, rec.tid, rec.footprint);
     if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
 
@@ -113,6 +123,13 @@ export function exploreScenario(
         if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
         return end;
       }
+      const known = cache?.covering(node.key!, node.sleep);
+      if (known) {
+        // Explored before, with no more asleep than now: race what lies beyond with this path, and stop.
+        raceSummary(path, stack, known);
+        mergeSummary(node.summary!, known);
+        return 'redundant';
+      }
       let branch = firstBranch(node, depth);
       if (!branch) {
         // A leaf of the wakeup tree: any thread that is awake.
@@ -121,6 +138,7 @@ export function exploreScenario(
         if (choices.length === 0) {
           // Everything that can run is asleep; an acquisition postponed here was never taken.
           if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
+          if (node.summary) for (const t of exec.threads) if (t.runnable) addAccesses(node.summary, t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
         const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
@@ -133,6 +151,17 @@ export function exploreScenario(
     }
   };
 
+  /** A state explored in full: remembered if clean, and its summary and cleanness passed up. */
+  const finish = (d: number) => {
+    const node = stack[d]!;
+    if (!cache) return;
+    if (node.clean) cache.remember(node.key!, node.sleep.keys(), node.summary!);
+    const parent = stack[d - 1];
+    if (!parent) return;
+    mergeSummary(parent.summary!, node.summary!);
+    parent.clean &&= node.clean;
+  };
+
   /** The deepest state with a branch still to explore, and that branch. */
   const nextBranch = (): { depth: number; branch: WakeupTree } | null => {
     for (let d = stack.length - 1; d >= 0; d--) {
@@ -141,6 +170,7 @@ export function exploreScenario(
       node.current = null;
       const branch = firstBranch(node, d);
       if (branch) return { depth: d, branch };
+      finish(d);
     }
     return null;
   };
@@ -156,6 +186,7 @@ export function exploreScenario(
       stats.redundant++;
       return;
     }
+    if (end === 'violation' || end.kind !== 'ok') stack[stack.length - 1]!.clean = false;
     const all = () => path.steps.map((_, i) => i);
     if (end === 'violation') {
       for (const v of exec.violations) consider('violation', v.message, v.rule, v.step < 0 ? [] : path.causalPast(v.step));
@@ -195,6 +226,7 @@ export function exploreScenario(
     stack.length = branch.depth + 1;
     path.truncate(branch.depth);
     exec = new Execution(scenario, observers());
+    keys?.reset();
     for (let i = 0; i < branch.depth; i++) {
       const expected = path.steps[i]!;
       const rec = exec.step(expected.tid);
@@ -211,5 +243,6 @@ export function exploreScenario(
   }
 
   stats.ms = Math.round(now() - budget.started);
+  if (cache) stats.states = cache.size;
   return { failure: shortest.best, incomplete: budget.incomplete, stats, options: o };
 }

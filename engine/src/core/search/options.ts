@@ -21,6 +21,11 @@ export interface ExploreOptions {
   /** `'dpor'` (default) or `'none'`: enumerate every interleaving (for checking the reduction). */
   reduction?: 'dpor' | 'none';
   /**
+   * Remember the states explored in full and stop an execution that comes back to one (stateful
+   * DPOR, search/state-cache.ts). On by default; `false` explores without, for checking the cache.
+   */
+  stateCache?: boolean;
+  /**
    * Also look for starvation: a thread that waits forever while the others run in a cycle (see
    * core/liveness/). The search is then stateful and exhaustive, without reduction.
    */
@@ -50,6 +55,7 @@ export interface ResolvedOptions {
   timeBudgetMs: number;
   preemptionBound: number;
   reduction: 'dpor' | 'none';
+  stateCache: boolean;
   liveness: boolean;
   maxStates: number;
 }
@@ -60,6 +66,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   timeBudgetMs: 20_000,
   preemptionBound: Infinity,
   reduction: 'dpor',
+  stateCache: true,
   liveness: false,
   maxStates: 100_000,
 };
@@ -102,9 +109,10 @@ export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
   count('timeBudgetMs', 1);
   count('preemptionBound', 0);
   count('maxStates', 1);
-  if (options.liveness !== undefined) {
-    if (typeof options.liveness !== 'boolean') throw new Error(`explore: liveness must be true or false, got ${JSON.stringify(options.liveness)}`);
-    r.liveness = options.liveness;
+  for (const flag of ['liveness', 'stateCache'] as const) {
+    if (options[flag] === undefined) continue;
+    if (typeof options[flag] !== 'boolean') throw new Error(`explore: ${flag} must be true or false, got ${JSON.stringify(options[flag])}`);
+    r[flag] = options[flag];
   }
   if (r.maxSteps > 1_000_000) throw new Error(`explore: maxSteps must be at most 1000000, got ${r.maxSteps}`);
   if (options.reduction !== undefined) {

@@ -1,0 +1,135 @@
+import type { Execution } from './execution.ts';
+import { KObject, type Access } from './object.ts';
+import type { KThread } from './thread.ts';
+
+/**
+ * A state's fingerprint: what decides every future of an execution, and nothing of its history, so
+ * that an execution that comes back to a state it was in is seen to.
+ *
+ * - A thread is its status, what it waits on, what it holds and its context counters, and its local
+ *   state. A body's local state cannot be read (it is a suspended generator), but it is determined by
+ *   the body and the results it has received since it started: a body is deterministic and shares
+ *   state only through objects. So the results since the body (re)started stand for it. A `forever`
+ *   body restarts with none, which is how a loop can come back to where it began; a finished
+ *   thread has no local state left.
+ * - An object is its snapshot (holders, queues, counts), without step numbers, which are history.
+ * - What a layer above keeps per world (World.local) counts where it says how (`stateKey`): the
+ *   leak finder's doomed objects, for one.
+ *
+ * A result that cannot be written down as a key (a closure, say) makes the state unlike any other:
+ * no cycle is found through it (missed, never invented).
+ */
+export function fingerprint(exec: Execution): string {
+  const threads = exec.threads.map((t) => [...threadKey(t), t.finished ? [] : t.received.map(resultKey)]);
+  const objects = exec.world.objects.map(objectKey);
+  return JSON.stringify([threads, objects, exec.world.localKeys()]);
+}
+
+/**
+ * The same state identity, kept up to date step by step for the explorer's state cache
+ * (search/state-cache.ts), which needs the key of every state it passes. Every part (a thread, an
+ * object) is written down as text once and numbered, so a key is a short list of numbers:
+ *
+ * - an object is written down again only after a step touched it (its footprint names every object
+ *   a step reads or changes: the dependency relation rests on that too);
+ * - a thread's results are numbered as a chain (the results so far, then the next), so a step adds
+ *   one link instead of writing down every result since the thread started. A result is written
+ *   down when the thread receives it (an array an operation returned, as it was then).
+ *
+ * Two states have one key exactly when they have one fingerprint (test/fingerprint.test.ts checks
+ * this on every case).
+ */
+export class StateKeys {
+  private readonly numbers = new Map<string, number>();
+  /** Per object of the current execution: its part's number, or -1 when a step has touched it since. */
+  private objects: number[] = [];
+  /** Per thread: the results it was last seen with, and the chain's number after each. */
+  private results: { seen: unknown[]; chain: number[] }[] = [];
+
+  private number(text: string): number {
+    let n = this.numbers.get(text);
+    if (n === undefined) this.numbers.set(text, (n = this.numbers.size));
+    return n;
+  }
+
+  /** A new execution: nothing is known of its objects. */
+  reset(): void {
+    this.objects = [];
+    this.results = [];
+  }
+
+  /** A step with this footprint was taken: the objects it touched are written down again. */
+  touched(footprint: readonly Access[]): void {
+    for (const a of footprint) this.objects[a >> 2] = -1;
+  }
+
+  key(exec: Execution): string {
+    const parts: number[] = [];
+    for (const t of exec.threads) {
+      parts.push(this.number(JSON.stringify(threadKey(t))));
+      parts.push(t.finished ? -1 : this.chain(t));
+    }
+    const objects = exec.world.objects;
+    for (let i = 0; i < objects.length; i++) {
+      let n = this.objects[i];
+      if (n === undefined || n < 0) this.objects[i] = n = this.number(objectKey(objects[i]!));
+      parts.push(n);
+    }
+    const locals = exec.world.localKeys();
+    if (locals.length > 0) parts.push(this.number(JSON.stringify(locals)));
+    return parts.join(',');
+  }
+
+  /** The number of the thread's results so far, extending the chain it was last seen with. */
+  private chain(t: KThread): number {
+    const r = (this.results[t.index] ??= { seen: [], chain: [] });
+    const received = t.received;
+    let same = 0;
+    while (same < received.length && same < r.seen.length && received[same] === r.seen[same]) same++;
+    r.seen.length = same;
+    r.chain.length = same;
+    for (let i = same; i < received.length; i++) {
+      r.seen.push(received[i]);
+      r.chain.push(this.number(`${i === 0 ? '' : r.chain[i - 1]}>${JSON.stringify(resultKey(received[i]))}`));
+    }
+    return received.length === 0 ? -2 : r.chain[received.length - 1]!;
+  }
+}
+
+function objectKey(o: KObject): string {
+  return JSON.stringify(o.snapshot(), withoutSteps).replace(STEP_NUMBER, 'step');
+}
+
+const STEP_NUMBER = /\bsteps? \d+/g;
+
+function withoutSteps(key: string, value: unknown): unknown {
+  return key === 'step' ? undefined : value;
+}
+
+/** A thread's part of the key, but for its results. */
+function threadKey(t: KThread): unknown[] {
+  return [
+    t.status,
+    t.waiting ? `${t.waiting.op} ${t.waiting.on.name}` : '',
+    t.held.map((h) => `${h.lock.name}:${h.mode}:${h.lockClass ?? ''}`),
+    [t.preemptCount, t.irqsDisabled, t.pagefaultsDisabled, t.rcuReadDepth],
+    t.spinReads ?? [],
+    t.lines,
+    t.nonBlocking,
+    t.nesting ? `${t.nesting.lock.name}/${t.nesting.subclass}` : '',
+  ];
+}
+
+let unique = 0;
+
+function resultKey(v: unknown): unknown {
+  if (v === undefined) return '~';
+  if (v === null || typeof v === 'boolean' || typeof v === 'number' || typeof v === 'string') return v;
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v instanceof KObject) return `@${v.name}`;
+  try {
+    return JSON.stringify(v, (_k, x: unknown) => (x instanceof KObject ? `@${x.name}` : typeof x === 'function' ? `#${unique++}` : x));
+  } catch {
+    return `#${unique++}`;
+  }
+}
