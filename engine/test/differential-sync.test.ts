@@ -34,7 +34,7 @@ describe('DPOR agrees with brute force on the second round\'s primitives', () =>
       }
       // With the state cache, executions stop at states explored before: the verdict and the
       // shortest failure must not change.
-      const cached = endStates(s, 'dpor', undefined, BRUTE_LIMIT, true).report;
+      const cached = endStates(s, 'dpor', undefined, BRUTE_LIMIT, 1).report;
       expect(cached.verdict).toBe(brute.report.verdict);
       expect(cached.counterexample?.steps.length).toBe(b?.steps.length);
       if (cached.counterexample) expect(replay(s, cached.counterexample.schedule).outcome).toBe(cached.verdict);

@@ -68,8 +68,10 @@ export function exploreScenario(
   };
 
   const root = new WakeupTree(null);
-  const cache = dpor && o.stateCache ? new StateCache() : null;
+  const cache = dpor && o.stateCache > 0 ? new StateCache() : null;
+  const every = o.stateCache;
   const keys = cache ? new StateKeys() : null;
+  if (cache) stats.revisits = 0;
 
   const pushNode = (): Node => {
     const depth = path.length;
@@ -77,7 +79,7 @@ export function exploreScenario(
     const sleep = dpor && parent ? sleepAfter(parent, parent.current!.event!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
-    if (cache) {
+    if (cache && depth % every === 0) {
       node.key = `${depth}:${keys!.key(exec)}`;
       node.summary = emptySummary(exec.threads.length);
     }
@@ -85,15 +87,17 @@ export function exploreScenario(
     return node;
   };
 
+  /** The summary that the steps from the state at `depth` go into: that of the nearest state with a key, at or above it. */
+  const summaryOf = (depth: number) => stack[depth - (depth % every)]!.summary!;
+
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
     const rec = exec.step(branch.tid);
-    keys?.touched(rec.footprint);
     const { direct } = path.push(rec);
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);
     node.taken.set(rec.tid, branch.event);
-    if (node.summary) addAccesses(node.summary, rec.tid, rec.footprint);
+    if (cache) addAccesses(summaryOf(last), rec.tid, rec.footprint);
     if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
 
@@ -123,11 +127,12 @@ export function exploreScenario(
         if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
         return end;
       }
-      const known = cache?.covering(node.key!, node.sleep);
+      const known = node.key === null ? null : cache!.covering(node.key, node.sleep);
       if (known) {
         // Explored before, with no more asleep than now: race what lies beyond with this path, and stop.
         raceSummary(path, stack, known);
         mergeSummary(node.summary!, known);
+        stats.revisits!++;
         return 'redundant';
       }
       let branch = firstBranch(node, depth);
@@ -138,7 +143,7 @@ export function exploreScenario(
         if (choices.length === 0) {
           // Everything that can run is asleep; an acquisition postponed here was never taken.
           if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
-          if (node.summary) for (const t of exec.threads) if (t.runnable) addAccesses(node.summary, t.index, exec.pendingFootprint(t));
+          if (cache) for (const t of exec.threads) if (t.runnable) addAccesses(summaryOf(depth), t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
         const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
@@ -154,12 +159,11 @@ export function exploreScenario(
   /** A state explored in full: remembered if clean, and its summary and cleanness passed up. */
   const finish = (d: number) => {
     const node = stack[d]!;
-    if (!cache) return;
-    if (node.clean) cache.remember(node.key!, node.sleep.keys(), node.summary!);
-    const parent = stack[d - 1];
-    if (!parent) return;
-    mergeSummary(parent.summary!, node.summary!);
-    parent.clean &&= node.clean;
+    if (!cache || d === 0) return;
+    stack[d - 1]!.clean &&= node.clean;
+    if (node.key === null) return;
+    if (node.clean) cache.remember(node.key, node.sleep.keys(), node.summary!);
+    mergeSummary(summaryOf(d - 1), node.summary!);
   };
 
   /** The deepest state with a branch still to explore, and that branch. */

@@ -1,5 +1,5 @@
 import type { Execution } from './execution.ts';
-import { KObject, type Access } from './object.ts';
+import { KObject } from './object.ts';
 import type { KThread } from './thread.ts';
 
 /**
@@ -30,8 +30,8 @@ export function fingerprint(exec: Execution): string {
  * (search/state-cache.ts), which needs the key of every state it passes. Every part (a thread, an
  * object) is written down as text once and numbered, so a key is a short list of numbers:
  *
- * - an object is written down again only after a step touched it (its footprint names every object
- *   a step reads or changes: the dependency relation rests on that too);
+ * - every object is written down at every state (a footprint does not name every object whose
+ *   snapshot a step changes: an mm's snapshot shows its counters, which are objects of their own);
  * - a thread's results are numbered as a chain (the results so far, then the next), so a step adds
  *   one link instead of writing down every result since the thread started. A result is written
  *   down when the thread receives it (an array an operation returned, as it was then).
@@ -41,8 +41,8 @@ export function fingerprint(exec: Execution): string {
  */
 export class StateKeys {
   private readonly numbers = new Map<string, number>();
-  /** Per object of the current execution: its part's number, or -1 when a step has touched it since. */
-  private objects: number[] = [];
+  /** Per object: its text at the last key, and that text's number. */
+  private readonly lastObjects: { text: string; n: number }[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
   private results: { seen: unknown[]; chain: number[] }[] = [];
 
@@ -52,15 +52,9 @@ export class StateKeys {
     return n;
   }
 
-  /** A new execution: nothing is known of its objects. */
+  /** A new execution: nothing is known of its threads' results. */
   reset(): void {
-    this.objects = [];
     this.results = [];
-  }
-
-  /** A step with this footprint was taken: the objects it touched are written down again. */
-  touched(footprint: readonly Access[]): void {
-    for (const a of footprint) this.objects[a >> 2] = -1;
   }
 
   key(exec: Execution): string {
@@ -71,9 +65,11 @@ export class StateKeys {
     }
     const objects = exec.world.objects;
     for (let i = 0; i < objects.length; i++) {
-      let n = this.objects[i];
-      if (n === undefined || n < 0) this.objects[i] = n = this.number(objectKey(objects[i]!));
-      parts.push(n);
+      // Most objects are as they were at the last key: comparing the text is cheaper than looking it up.
+      const text = objectKey(objects[i]!);
+      const last = this.lastObjects[i];
+      if (last === undefined || last.text !== text) this.lastObjects[i] = { text, n: this.number(text) };
+      parts.push(this.lastObjects[i]!.n);
     }
     const locals = exec.world.localKeys();
     if (locals.length > 0) parts.push(this.number(JSON.stringify(locals)));
@@ -96,15 +92,13 @@ export class StateKeys {
   }
 }
 
+/** An object's snapshot without step numbers, which are history. */
 function objectKey(o: KObject): string {
-  return JSON.stringify(o.snapshot(), withoutSteps).replace(STEP_NUMBER, 'step');
+  const text = JSON.stringify(o.snapshot());
+  return text.includes('step') ? text.replace(STEP_NUMBER, 'step') : text;
 }
 
-const STEP_NUMBER = /\bsteps? \d+/g;
-
-function withoutSteps(key: string, value: unknown): unknown {
-  return key === 'step' ? undefined : value;
-}
+const STEP_NUMBER = /"step":-?\d+|\bsteps? \d+/g;
 
 /** A thread's part of the key, but for its results. */
 function threadKey(t: KThread): unknown[] {

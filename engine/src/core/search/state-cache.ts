@@ -31,6 +31,14 @@ import { untaken } from './wakeup-tree.ts';
  * whose body restarts (`forever`) comes back to a state after more steps.
  */
 
+/**
+ * States are looked up and remembered at every KEY_EVERY-th depth only (`stateCache: true`; a
+ * number n looks them up every n steps): a key costs several steps' time. Two paths to one state
+ * have one depth, so a state between two such depths that comes back is stopped at within
+ * KEY_EVERY - 1 steps, where its successors come back too.
+ */
+export const KEY_EVERY = 4;
+
 /** Per thread, the accesses of its steps from a state on. */
 export type Summary = Set<Access>[];
 
