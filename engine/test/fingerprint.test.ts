@@ -4,6 +4,7 @@ import { Execution } from '../src/core/execution.ts';
 import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
 import { explore, type Scenario } from '../src/index.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
+import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.ts';
 
 /**
  * The state cache's keys (StateKeys, kept up to date step by step) against the fingerprint written
@@ -48,6 +49,7 @@ function compareKeys(s: Scenario, walks: number): { states: number; distinct: nu
       const runnable = exec.runnable();
       if (runnable.length === 0) break;
       const rec = exec.step(runnable[Math.floor(next() * runnable.length)]!);
+      keys.touched(rec.footprint);
       check(exec, `${s.name}, walk ${w}, step ${i + 1}`);
     }
   }
@@ -65,8 +67,9 @@ describe('the state cache\'s keys', () => {
     }
   }
 
-  it('do the same on random programs', () => {
+  it('do the same on random programs, over every primitive', () => {
     for (let seed = 1; seed <= 200; seed++) compareKeys(programScenario(randomProgram(seed), `program ${seed}`), 4);
+    for (let seed = 1; seed <= 200; seed++) compareKeys(syncProgramScenario(randomSyncProgram(seed), `sync program ${seed}`), 4);
   });
 
   it('leave a verdict and a shortest failure unchanged on every case and variant', () => {

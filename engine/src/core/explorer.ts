@@ -79,6 +79,7 @@ export function exploreScenario(
     const sleep = dpor && parent ? sleepAfter(parent, parent.current!.event!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
+    if (cache) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
     if (cache && depth % every === 0) {
       node.key = `${depth}:${keys!.key(exec)}`;
       node.summary = emptySummary(exec.threads.length);
@@ -93,6 +94,7 @@ export function exploreScenario(
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
     const rec = exec.step(branch.tid);
+    keys?.touched(rec.footprint);
     const { direct } = path.push(rec);
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);

@@ -1,5 +1,5 @@
 import type { Execution } from './execution.ts';
-import { KObject } from './object.ts';
+import { KObject, type Access } from './object.ts';
 import type { KThread } from './thread.ts';
 
 /**
@@ -30,8 +30,10 @@ export function fingerprint(exec: Execution): string {
  * (search/state-cache.ts), which needs the key of every state it passes. Every part (a thread, an
  * object) is written down as text once and numbered, so a key is a short list of numbers:
  *
- * - every object is written down at every state (a footprint does not name every object whose
- *   snapshot a step changes: an mm's snapshot shows its counters, which are objects of their own);
+ * - a synchronization primitive is written down again only after a step whose footprint names it
+ *   (KObject.stateInFootprint); any other object at every state, since a footprint does not name
+ *   every object whose snapshot a step changes (an mm's snapshot shows its counters, which are
+ *   objects of their own);
  * - a thread's results are numbered as a chain (the results so far, then the next), so a step adds
  *   one link instead of writing down every result since the thread started. A result is written
  *   down when the thread receives it (an array an operation returned, as it was then).
@@ -42,7 +44,7 @@ export function fingerprint(exec: Execution): string {
 export class StateKeys {
   private readonly numbers = new Map<string, number>();
   /** Per object: its text at the last key, and that text's number. */
-  private readonly lastObjects: { text: string; n: number }[] = [];
+  private readonly lastObjects: ({ text: string; n: number } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
   private results: { seen: unknown[]; chain: number[] }[] = [];
 
@@ -52,9 +54,15 @@ export class StateKeys {
     return n;
   }
 
-  /** A new execution: nothing is known of its threads' results. */
+  /** A new execution: nothing is known of its objects or its threads' results. */
   reset(): void {
     this.results = [];
+    this.lastObjects.length = 0;
+  }
+
+  /** A step with this footprint was taken: the objects it names are written down again. */
+  touched(footprint: readonly Access[]): void {
+    for (const a of footprint) this.lastObjects[a >> 2] = undefined;
   }
 
   key(exec: Execution): string {
@@ -65,9 +73,14 @@ export class StateKeys {
     }
     const objects = exec.world.objects;
     for (let i = 0; i < objects.length; i++) {
-      // Most objects are as they were at the last key: comparing the text is cheaper than looking it up.
-      const text = objectKey(objects[i]!);
+      const o = objects[i]!;
       const last = this.lastObjects[i];
+      if (last !== undefined && o.stateInFootprint) {
+        parts.push(last.n);
+        continue;
+      }
+      // Most objects are as they were at the last key: comparing the text is cheaper than looking it up.
+      const text = objectKey(o);
       if (last === undefined || last.text !== text) this.lastObjects[i] = { text, n: this.number(text) };
       parts.push(this.lastObjects[i]!.n);
     }

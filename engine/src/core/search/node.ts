@@ -22,6 +22,8 @@ export interface Node {
   taken: Map<number, Event>;
   /** Preemptions on the path before this state. */
   preemptions: number;
+  /** With the state cache: threads that could run but are postponed (an acquisition of a held mutex). */
+  postponed: number[];
   /** With the state cache (state-cache.ts): the state's key, and what was taken from it and below. */
   key: string | null;
   summary: Summary | null;
@@ -38,7 +40,7 @@ export function newNode(runnable: number[], sleep: Map<number, Event>, preemptio
     const order = runnable.includes(first) ? [first, ...runnable.filter((t) => t !== first)] : runnable;
     for (const tid of order) tree.add(untaken(tid));
   }
-  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, key: null, summary: null, clean: true };
+  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, clean: true };
 }
 
 /** The sleep set after `step` is taken from `parent`: what slept or was explored there and is independent of it. */

@@ -96,17 +96,21 @@ function conflicts(footprint: readonly Access[], accesses: Set<Access>): boolean
 
 /**
  * Races the steps beyond a known state (its summary) against the path that came back to it: for
- * each step of the path and each other thread whose summary it conflicts with, that thread (or,
+ * each step of the path and each other thread whose summary it conflicts with (unless the step happens before that thread's last step on the path), that thread (or,
  * where it cannot run, every thread that can) becomes a branch of the state before the step.
  */
 export function raceSummary(path: Path, stack: readonly Node[], summary: Summary): void {
+  // A step that happens before a thread's last step on the path happens before all it does beyond.
+  const last = Array.from({ length: summary.length }, (_, p) => path.lastOf(p));
   for (let i = 0; i < path.length; i++) {
     const step = path.steps[i]!;
     const node = stack[i]!;
     for (let p = 0; p < summary.length; p++) {
       if (p === step.tid || !conflicts(step.footprint, summary[p]!)) continue;
+      if (last[p]! >= 0 && path.hb(i, last[p]!)) continue;
       if (node.runnable.includes(p)) addBranch(node, p);
-      else for (const r of node.runnable) addBranch(node, r);
+      // A postponed acquisition waits for the mutex: it races with the acquisition of the holder, where it was free.
+      else if (!node.postponed.includes(p)) for (const r of node.runnable) addBranch(node, r);
     }
   }
 }
