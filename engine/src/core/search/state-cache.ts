@@ -24,6 +24,9 @@ import { untaken } from './wakeup-tree.ts';
  * of the steps it had pending where an execution below ended. A race between a step of the path
  * and a thread's summary adds that thread to the state before the step, or every thread that can
  * run there when it cannot (Flanagan and Godefroid's rule), unless it is asleep or explored there.
+ * Two kinds of step are not races: one that happens before the thread's last step on the path
+ * (and so before all it does beyond), and one before which the thread's acquisition of a held
+ * mutex was postponed (it races with the holder's acquisition instead, as in races.ts).
  *
  * Only states whose whole subtree is clean are remembered: no execution below failed or was cut
  * at maxSteps. So a stop never hides a failure, and the shortest failure is still found: two paths
@@ -96,7 +99,7 @@ function conflicts(footprint: readonly Access[], accesses: Set<Access>): boolean
 
 /**
  * Races the steps beyond a known state (its summary) against the path that came back to it: for
- * each step of the path and each other thread whose summary it conflicts with (unless the step happens before that thread's last step on the path), that thread (or,
+ * each step of the path and each other thread whose summary it conflicts with, that thread (or,
  * where it cannot run, every thread that can) becomes a branch of the state before the step.
  */
 export function raceSummary(path: Path, stack: readonly Node[], summary: Summary): void {
