@@ -10,7 +10,7 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
-import { StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
+import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
 import { StateKeys } from './fingerprint.ts';
 import { exploreLiveness } from './liveness/search.ts';
 
@@ -72,6 +72,9 @@ export function exploreScenario(
   const every = o.stateCache;
   const keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = 0;
+  /** Whether states are still written down: not once GIVE_UP_AFTER keys have found no state again. */
+  let caching = cache !== null;
+  let keyed = 0;
 
   const pushNode = (): Node => {
     const depth = path.length;
@@ -79,10 +82,11 @@ export function exploreScenario(
     const sleep = dpor && parent ? sleepAfter(parent, parent.current!.event!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
-    if (cache) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
-    if (cache && depth % every === 0) {
+    if (caching) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
+    if (caching && depth % every === 0) {
       node.key = `${depth}:${keys!.key(exec)}`;
       node.summary = emptySummary(exec.threads.length);
+      if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
     }
     stack.push(node);
     return node;
@@ -99,7 +103,7 @@ export function exploreScenario(
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);
     node.taken.set(rec.tid, branch.event);
-    if (cache) addAccesses(summaryOf(last), rec.tid, rec.footprint);
+    if (caching) addAccesses(summaryOf(last), rec.tid, rec.footprint);
     if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
 
@@ -129,7 +133,7 @@ export function exploreScenario(
         if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
         return end;
       }
-      const known = node.key === null ? null : cache!.covering(node.key, node.sleep);
+      const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep);
       if (known) {
         // Explored before, with no more asleep than now: race what lies beyond with this path, and stop.
         raceSummary(path, stack, known);
@@ -145,7 +149,7 @@ export function exploreScenario(
         if (choices.length === 0) {
           // Everything that can run is asleep; an acquisition postponed here was never taken.
           if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
-          if (cache) for (const t of exec.threads) if (t.runnable) addAccesses(summaryOf(depth), t.index, exec.pendingFootprint(t));
+          if (caching) for (const t of exec.threads) if (t.runnable) addAccesses(summaryOf(depth), t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
         const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
@@ -161,10 +165,10 @@ export function exploreScenario(
   /** A state explored in full: remembered if clean, and its summary and cleanness passed up. */
   const finish = (d: number) => {
     const node = stack[d]!;
-    if (!cache || d === 0) return;
+    if (!caching || d === 0) return;
     stack[d - 1]!.clean &&= node.clean;
     if (node.key === null) return;
-    if (node.clean) cache.remember(node.key, node.sleep.keys(), node.summary!);
+    if (node.clean) cache!.remember(node.key, node.sleep.keys(), node.summary!);
     mergeSummary(summaryOf(d - 1), node.summary!);
   };
 

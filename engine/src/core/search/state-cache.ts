@@ -42,6 +42,13 @@ import { untaken } from './wakeup-tree.ts';
  */
 export const KEY_EVERY = 4;
 
+/**
+ * A search whose first GIVE_UP_AFTER keys found no state a second time stops writing states down
+ * (a failure in most executions leaves no state clean to remember; keys would only cost time).
+ * Sound: from then on it is the stateless search, and each stop before it raced what it skipped.
+ */
+export const GIVE_UP_AFTER = 2_000;
+
 /** Per thread, the accesses of its steps from a state on. */
 export type Summary = Set<Access>[];
 
