@@ -22,6 +22,7 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   let compared = 0;
   let dpor = 0;
   let brute = 0;
+  let revisits = 0;
   const bad: Comparison[] = [];
   const problems = new Map<string, number>();
   for (let seed = 1; seed <= programs; seed++) {
@@ -32,13 +33,19 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
     compared++;
     dpor += c.dpor;
     brute += c.brute;
+    revisits += c.revisits;
     if (c.problems.length > 0) bad.push(c);
     for (const p of c.problems) problems.set(p, (problems.get(p) ?? 0) + 1);
   }
   const count = (p: string) => problems.get(p) ?? 0;
   const s = Math.round((performance.now() - start) / 1000);
-  const line = `| ${label} | ${programs} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${count('shorter') + count('switches') + count('executions')} | ${dpor} / ${brute} | ${s} s |`;
+  const line = `| ${label} | ${programs} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${cacheColumns(count)} | ${revisits} | ${count('shorter') + count('switches') + count('executions') + count('cache-shorter') + count('cache-switches') + count('cache-executions')} | ${dpor} / ${brute} | ${s} s |`;
   return { line, bad };
+}
+
+/** The state cache's search against brute force: disagreements, replay failures, longer counterexamples. */
+function cacheColumns(count: (p: string) => number): string {
+  return `${count('cache-verdict') + count('cache-complete')} | ${count('cache-replay')} | ${count('cache-longer')}`;
 }
 
 /**
@@ -64,7 +71,8 @@ function lastzeroRuns(): { line: string; bad: Comparison[] } {
   const s = Math.round((performance.now() - start) / 1000);
   const dpor = all.reduce((n, c) => n + c.dpor, 0);
   const brute = all.reduce((n, c) => n + c.brute, 0);
-  return { line: `| ${all.length} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${dpor} / ${brute} | ${s} s |`, bad };
+  const revisits = all.reduce((n, c) => n + c.revisits, 0);
+  return { line: `| ${all.length} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${cacheColumns(count)} | ${revisits} | ${dpor} / ${brute} | ${s} s |`, bad };
 }
 
 /** The one-step mutex against the queued one (support/mutex-order.ts). */
@@ -83,8 +91,8 @@ function mutexModels(): { line: string; bad: MutexComparison[] } {
 
 if (import.meta.main) {
   console.log(`Node ${process.version}\n`);
-  console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | other | executions (DPOR / brute force) | time |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state | other | executions (DPOR / brute force) | time |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const runs = [
     run('none', () => undefined, 1_000),
     run('maxSteps 2-9', stepBoundFor, 2_000),
@@ -99,8 +107,8 @@ if (import.meta.main) {
   console.log(mutex.line);
   const lastzero = lastzeroRuns();
   console.log('\nlastzero(2..4) with assertions, without a step bound and under every bound (wakeup trees):\n');
-  console.log('| compared | disagreements | replay failures | longer than brute force | executions (DPOR / brute force) | time |');
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| compared | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state | executions (DPOR / brute force) | time |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(lastzero.line);
   const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad, ...lastzero.bad];
   if (bad.length > 0) {

@@ -105,9 +105,15 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
   } else {
     report.message = result.options.liveness
       ? `No execution fails and no thread starves: ${count(stats.states ?? 0, 'state')} cover every interleaving, and in no cycle among them does a thread wait throughout while the others run (under weak fairness).`
-      : `No execution fails: ${count(stats.executions, 'execution')} ${stats.executions === 1 ? 'covers' : 'cover'} every interleaving, up to reordering of independent steps.`;
+      : `No execution fails: ${count(stats.executions, 'execution')} ${stats.executions === 1 ? 'covers' : 'cover'} every interleaving, up to reordering of independent steps${revisited(stats)}.`;
   }
   return report;
+}
+
+/** How many executions stopped at a state explored before (the state cache), as a clause. */
+function revisited(stats: ExploreStats): string {
+  const n = stats.revisits ?? 0;
+  return n === 0 ? '' : ` (${n === stats.executions ? (n === 1 ? 'it stops' : 'all stop') : `${n} of them stop`} at a state explored before)`;
 }
 
 /**

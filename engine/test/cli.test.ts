@@ -98,6 +98,15 @@ describe('interleave (command line)', () => {
     expect((await run('explore', 'cxl', '--lockdep')).out).toContain('WARNING: possible recursive locking detected');
   });
 
+  it('--no-state-cache explores without the state cache', async () => {
+    const cached = JSON.parse((await run('explore', 'cxl', '--variant', 'fixed', '--json')).out);
+    const plain = JSON.parse((await run('explore', 'cxl', '--variant', 'fixed', '--json', '--no-state-cache')).out);
+    expect([cached.verdict, plain.verdict]).toEqual(['ok', 'ok']);
+    expect([cached.options.stateCache, plain.options.stateCache]).toEqual([4, 0]);
+    expect(cached.stats.revisits).toBeGreaterThanOrEqual(0);
+    expect(plain.stats.revisits).toBeUndefined();
+  });
+
   it('bounds: an incomplete search exits 3', async () => {
     const r = await run('explore', 'cxl', '--variant', 'fixed', '--max-executions', '1');
     expect(r.status).toBe(3);

@@ -6,7 +6,8 @@ import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.
 /**
  * The reduced explorer against brute force on random programs over completions, semaphores, RCU,
  * spin loops and nested locks (differential.test.ts does the same for the first round's locks). They
- * must agree on the verdict, on the shortest failure's length, and on the sets of end states and traces.
+ * must agree on the verdict, on the shortest failure's length, and on the sets of end states and traces;
+ * with the state cache, on the verdict and the shortest failure's length.
  */
 const PROGRAMS = 100;
 const BRUTE_LIMIT = 5_000;
@@ -31,6 +32,12 @@ describe('DPOR agrees with brute force on the second round\'s primitives', () =>
         expect(a.steps.length).toBe(b.steps.length);
         expect(replay(s, a.schedule).outcome).toBe(dpor.report.verdict);
       }
+      // With the state cache, executions stop at states explored before: the verdict and the
+      // shortest failure must not change.
+      const cached = endStates(s, 'dpor', undefined, BRUTE_LIMIT, 1).report;
+      expect(cached.verdict).toBe(brute.report.verdict);
+      expect(cached.counterexample?.steps.length).toBe(b?.steps.length);
+      if (cached.counterexample) expect(replay(s, cached.counterexample.schedule).outcome).toBe(cached.verdict);
       compared.push({ seed, verdict: dpor.report.verdict, ops: new Set(program.threads.flat().map((i) => i.op)) });
     });
   }

@@ -26,8 +26,11 @@ describe('verdicts', () => {
     const r = explore(philosophers(4, true));
     expect(r.verdict).toBe('ok');
     expect(r.complete).toBe(true);
-    expect(r.message).toBe(`No execution fails: ${r.stats.executions} executions cover every interleaving, up to reordering of independent steps.`);
+    expect(r.message).toBe(`No execution fails: ${r.stats.executions} executions cover every interleaving, up to reordering of independent steps (${r.stats.revisits} of them stop at a state explored before).`);
+    expect(r.stats.revisits).toBeGreaterThan(0);
     expect(r.counterexample).toBeUndefined();
+    const plain = explore(philosophers(4, true), { stateCache: false });
+    expect(plain.message).toBe(`No execution fails: ${plain.stats.executions} executions cover every interleaving, up to reordering of independent steps.`);
   });
 
   it('deadlock: the shortest is every philosopher holding the left fork', () => {

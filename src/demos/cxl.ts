@@ -206,6 +206,7 @@ export function misses(s: Scenario): MissCount {
   let retried = 0;
   const missed = new Set<string>();
   const report = explore(s, {
+    stateCache: false, // every execution to its end, not only those that reach a new state
     onExecution: (e) => {
       if (e.verdict === 'redundant') return;
       executions++;

@@ -268,6 +268,7 @@ export function fixedFacts(): FixedFacts {
   const s = svmRuns.fixed;
   const schedules: string[] = [];
   const report = explore(s, {
+    stateCache: false, // every execution to its end, not only those that reach a new state
     onExecution: (e) => {
       if (e.verdict === 'redundant') return;
       if (e.verdict !== 'ok') fail(`an execution of the fixed code ends in ${e.verdict}`);

@@ -115,6 +115,12 @@ class LeakRegistry {
   private readonly sources = new Map<KObject, References[]>();
   readonly doomed = new Map<KObject, string>();
 
+  /** Who holds each reference, and the doomed objects: what decides the end check, for a state's fingerprint (core/fingerprint.ts). */
+  stateKey(): string {
+    const held = [...this.sources.values()].flatMap((list) => list.map((src) => `${src.target.name}.${src.kind}:${src.list().map((r) => holderName(r.holder)).join(',')}`));
+    return `${held.join(';')}|${[...this.doomed].map(([o, why]) => `${o.name}:${why}`).join(';')}`;
+  }
+
   add(refs: References): void {
     const list = this.sources.get(refs.target);
     if (list) list.push(refs);

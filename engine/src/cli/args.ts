@@ -11,11 +11,13 @@ export const USAGE = `usage:
   interleave list [--json]
   interleave explore <case | file> [--variant <v>] [--param <name>=<value>]... [--export <name>] [--json] [--lockdep] [--liveness]
                      [--max-executions <n>] [--max-steps <n>] [--time-budget <ms>] [--preemption-bound <n>] [--max-states <n>]
+                     [--no-state-cache]
   interleave replay <case | file> <schedule> [--variant <v>] [--param <name>=<value>]... [--export <name>] [--json]
 
 <file> is your own module (./my-scenario.ts, .js or .mjs) that exports scenarios; --export picks one.
 --liveness also looks for starvation: a thread that waits forever while the others run in a loop;
 its schedule is a lasso, the loop in parentheses (a2b(cd)), which replay takes.
+--no-state-cache explores without remembering states (every execution runs to its end).
 exit status: 0 ok, 1 a failing verdict (deadlock, violation, leak, starvation), 2 bad usage, 3 incomplete (a bound ran out first)`;
 
 /** A usage error: printed as one line, exit status 2. */
@@ -62,6 +64,7 @@ export function parseArgs(argv: readonly string[]): Command {
     if (arg === '--json') json = true;
     else if (arg === '--lockdep') lockdep = true;
     else if (arg === '--liveness') options.liveness = true;
+    else if (arg === '--no-state-cache') options.stateCache = false;
     else if (arg === '--variant') params.variant = value();
     else if (arg === '--export') exportName = value();
     else if (arg === '--param') {

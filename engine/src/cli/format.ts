@@ -39,8 +39,9 @@ export function formatReport(target: Target, r: Report, lockdep: boolean): strin
   }
   const s = r.stats;
   const coverage = r.complete ? 'every interleaving covered' : `incomplete: ${withFlags(r.incomplete!.message)}`;
-  const states = s.states === undefined ? '' : `${s.states} states, `;
-  out.push(`explored ${states}${s.executions} executions (${s.steps} steps) in ${s.ms} ms; ${coverage}`);
+  const states = s.states === undefined || s.revisits !== undefined ? '' : `${s.states} states, `;
+  const revisits = s.revisits ? `, ${s.revisits} of them stopped at a state explored before (${s.states} remembered)` : '';
+  out.push(`explored ${states}${s.executions} executions (${s.steps} steps)${revisits} in ${s.ms} ms; ${coverage}`);
   const warnings = r.lockdep.warnings;
   if (warnings.length === 0) out.push('lockdep: no warnings');
   else if (!lockdep) out.push(...warnings.map((w) => `lockdep: ${w.title} (${w.classes.join(' -> ')}); --lockdep prints the report`));

@@ -197,7 +197,7 @@ class At<T> extends Iterated<T> {
 
 /**
  * Runs the kernel operation `op` as one unit for the liveness check's state identity (see
- * core/liveness/fingerprint.ts): once it returns, the results its steps received are replaced by its
+ * core/fingerprint.ts): once it returns, the results its steps received are replaced by its
  * return value, the only thing its caller sees of it. So a `down_read` that slept and one that did
  * not leave their thread in the same state. Sound for any operation: its own frames are gone once it
  * returns.

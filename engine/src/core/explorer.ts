@@ -10,6 +10,8 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
+import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
+import { StateKeys } from './fingerprint.ts';
 import { exploreLiveness } from './liveness/search.ts';
 
 export { DEFAULT_OPTIONS, validateOptions, type Bound, type ExecutionSummary, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './search/options.ts';
@@ -66,6 +68,13 @@ export function exploreScenario(
   };
 
   const root = new WakeupTree(null);
+  const cache = dpor && o.stateCache > 0 ? new StateCache() : null;
+  const every = o.stateCache;
+  const keys = cache ? new StateKeys() : null;
+  if (cache) stats.revisits = 0;
+  /** Whether states are still written down: not once GIVE_UP_AFTER keys have found no state again. */
+  let caching = cache !== null;
+  let keyed = 0;
 
   const pushNode = (): Node => {
     const depth = path.length;
@@ -73,17 +82,28 @@ export function exploreScenario(
     const sleep = dpor && parent ? sleepAfter(parent, parent.current!.event!) : new Map();
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
+    if (caching) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
+    if (caching && depth % every === 0) {
+      node.key = `${depth}:${keys!.key(exec)}`;
+      node.summary = emptySummary(exec.threads.length);
+      if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
+    }
     stack.push(node);
     return node;
   };
 
+  /** The summary that the steps from the state at `depth` go into: that of the nearest state with a key, at or above it. */
+  const summaryOf = (depth: number) => stack[depth - (depth % every)]!.summary!;
+
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
     const rec = exec.step(branch.tid);
+    keys?.touched(rec.footprint);
     const { direct } = path.push(rec);
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);
     node.taken.set(rec.tid, branch.event);
+    if (caching) addAccesses(summaryOf(last), rec.tid, rec.footprint);
     if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
 
@@ -113,6 +133,14 @@ export function exploreScenario(
         if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
         return end;
       }
+      const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep);
+      if (known) {
+        // Explored before, with no more asleep than now: race what lies beyond with this path, and stop.
+        raceSummary(path, stack, known);
+        mergeSummary(node.summary!, known);
+        stats.revisits!++;
+        return 'redundant';
+      }
       let branch = firstBranch(node, depth);
       if (!branch) {
         // A leaf of the wakeup tree: any thread that is awake.
@@ -121,6 +149,7 @@ export function exploreScenario(
         if (choices.length === 0) {
           // Everything that can run is asleep; an acquisition postponed here was never taken.
           if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
+          if (caching) for (const t of exec.threads) if (t.runnable) addAccesses(summaryOf(depth), t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
         const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
@@ -133,6 +162,16 @@ export function exploreScenario(
     }
   };
 
+  /** A state explored in full: remembered if clean, and its summary and cleanness passed up. */
+  const finish = (d: number) => {
+    const node = stack[d]!;
+    if (!caching || d === 0) return;
+    stack[d - 1]!.clean &&= node.clean;
+    if (node.key === null) return;
+    if (node.clean) cache!.remember(node.key, node.sleep.keys(), node.summary!);
+    mergeSummary(summaryOf(d - 1), node.summary!);
+  };
+
   /** The deepest state with a branch still to explore, and that branch. */
   const nextBranch = (): { depth: number; branch: WakeupTree } | null => {
     for (let d = stack.length - 1; d >= 0; d--) {
@@ -141,6 +180,7 @@ export function exploreScenario(
       node.current = null;
       const branch = firstBranch(node, d);
       if (branch) return { depth: d, branch };
+      finish(d);
     }
     return null;
   };
@@ -156,6 +196,7 @@ export function exploreScenario(
       stats.redundant++;
       return;
     }
+    if (end === 'violation' || end.kind !== 'ok') stack[stack.length - 1]!.clean = false;
     const all = () => path.steps.map((_, i) => i);
     if (end === 'violation') {
       for (const v of exec.violations) consider('violation', v.message, v.rule, v.step < 0 ? [] : path.causalPast(v.step));
@@ -195,6 +236,7 @@ export function exploreScenario(
     stack.length = branch.depth + 1;
     path.truncate(branch.depth);
     exec = new Execution(scenario, observers());
+    keys?.reset();
     for (let i = 0; i < branch.depth; i++) {
       const expected = path.steps[i]!;
       const rec = exec.step(expected.tid);
@@ -211,5 +253,6 @@ export function exploreScenario(
   }
 
   stats.ms = Math.round(now() - budget.started);
+  if (cache) stats.states = cache.size;
   return { failure: shortest.best, incomplete: budget.incomplete, stats, options: o };
 }

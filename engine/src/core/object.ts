@@ -83,6 +83,13 @@ export abstract class KObject {
   freed: Freed | null = null;
   /** An object that only gives part of another its own footprint (a page's entries): not in snapshots. */
   readonly internal: boolean = false;
+  /**
+   * Whether every change to what `snapshot` shows is made by a step whose footprint names this
+   * object: true of the synchronization primitives, whose footprints the dependency relation rests
+   * on; not of an mm, whose snapshot shows its counters. The state cache then writes the object
+   * down again only after such a step (core/fingerprint.ts); otherwise at every state.
+   */
+  readonly stateInFootprint: boolean = false;
   /** The footprints of steps that touch this object alone, by mode, and functions returning them (made on first use). */
   private alone: { fp: readonly Access[]; fn: () => readonly Access[] }[] | null = null;
 

@@ -139,6 +139,16 @@ export class World {
     return value;
   }
 
+  /** The state of what the layers above keep here, for a state's fingerprint: each value's `stateKey()`, where it has one. */
+  localKeys(): string[] {
+    const keys: string[] = [];
+    for (const v of this.locals.values()) {
+      const key = (v as { stateKey?: () => string }).stateKey?.();
+      if (key !== undefined) keys.push(key);
+    }
+    return keys;
+  }
+
   /** Registers a check to run once every thread has finished (the leak finder uses this). */
   atEnd(check: () => EndFailure | null): void {
     this.endChecks.push(check);

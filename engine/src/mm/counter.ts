@@ -11,6 +11,7 @@ import { checkAlive } from '../sync/lock.ts';
  * number of references held. Models change it inside their steps (`mmget`, `fput`, ...).
  */
 export class Counter extends KObject {
+  override readonly stateInFootprint = true;
   readonly kind = 'counter';
   /** The object whose life this count governs. */
   readonly of: KObject;

@@ -16,6 +16,8 @@ import { VM_IO, VM_PFNMAP, hex, type VmArea } from './vma.ts';
 class PteSlot extends KObject {
   readonly kind = 'pte_slot';
   override readonly internal = true;
+  /** It holds no state, so nothing changes what its snapshot shows. */
+  override readonly stateInFootprint = true;
 
   readonly start: number;
   readonly end: number;

@@ -6,6 +6,7 @@ import { checkAlive } from './lock.ts';
 
 /** An `atomic_t`. Plain increments and decrements commute with each other, so the explorer does not reorder them. */
 export class Atomic extends KObject {
+  override readonly stateInFootprint = true;
   readonly kind: string = 'atomic';
   protected count: number;
 

@@ -16,6 +16,7 @@ const ALL = Infinity;
  * and the woken one sleeps again at the tail of the queue, as in the kernel.
  */
 export class Completion extends KObject implements Waitable {
+  override readonly stateInFootprint = true;
   readonly kind = 'completion';
   done = 0;
   readonly waiters: KThread[] = [];

@@ -7,6 +7,7 @@ export type LockMode = 'read' | 'write' | 'exclusive';
 
 /** What every sleeping or spinning lock shares: a lockdep class, holds and lockdep events. */
 export abstract class Lock extends KObject implements Waitable {
+  override readonly stateInFootprint = true;
   readonly lockClass: string;
 
   constructor(world: World, name: string, lockClass?: string) {

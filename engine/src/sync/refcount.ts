@@ -12,6 +12,7 @@ import { checkAlive } from './lock.ts';
  * where the kernel would WARN.
  */
 export class Refcount extends KObject {
+  override readonly stateInFootprint = true;
   readonly kind: string = 'refcount';
   private count: number;
 

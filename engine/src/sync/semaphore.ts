@@ -12,6 +12,7 @@ import { checkAlive } from './lock.ts';
  * may `up`, and lockdep does not track it.
  */
 export class Semaphore extends KObject implements Waitable {
+  override readonly stateInFootprint = true;
   readonly kind = 'semaphore';
   count: number;
   readonly waiters: KThread[] = [];

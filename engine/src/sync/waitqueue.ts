@@ -10,6 +10,7 @@ import { mightSleep } from './context.ts';
  * lost, as with the kernel's prepare_to_wait.
  */
 export class WaitQueue extends KObject implements Waitable {
+  override readonly stateInFootprint = true;
   readonly kind = 'waitqueue';
   readonly waiters: { t: KThread; what: string }[] = [];
 

@@ -22,6 +22,7 @@ function exploreAll(s: Scenario, options: Parameters<typeof explore>[1] = {}): {
   const ends: Accel[] = [];
   const finals = new Set<string>();
   const report = explore(s, {
+    stateCache: false, // every execution to its end
     ...options,
     onExecution: (e) => {
       if (e.verdict === 'redundant') return;

@@ -26,7 +26,7 @@ const normal = (verdict: string, snap: WorldSnapshot): string => `${verdict} ${J
 
 function ends(s: Scenario, options: ExploreOptions): { report: Report; finals: Set<string> } {
   const finals = new Set<string>();
-  const report = explore(s, { ...options, onExecution: (e) => void (e.verdict !== 'redundant' && finals.add(normal(e.verdict, e.snapshot()))) });
+  const report = explore(s, { stateCache: false, ...options, onExecution: (e) => void (e.verdict !== 'redundant' && finals.add(normal(e.verdict, e.snapshot()))) });
   return { report, finals };
 }
 

@@ -25,6 +25,7 @@ const obj = (snap: WorldSnapshot, name: string): Record<string, unknown> => {
 function exploreAll(s: Scenario, options: ExploreOptions = {}): { report: Report; runs: { verdict: string; schedule: string; snap: WorldSnapshot }[] } {
   const runs: { verdict: string; schedule: string; snap: WorldSnapshot }[] = [];
   const report = explore(s, {
+    stateCache: false, // every execution to its end
     ...options,
     onExecution: (e) => {
       if (e.verdict !== 'redundant') runs.push({ verdict: e.verdict, schedule: e.schedule, snap: e.snapshot() });

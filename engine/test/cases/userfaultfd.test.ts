@@ -42,6 +42,7 @@ function run(params: Params, options: ExploreOptions = {}): Run {
     const report = explore(userfaultfd.build(params), {
       timeBudgetMs: HEAVY,
       maxExecutions: 1_000_000,
+      stateCache: false, // every execution to its end
       ...options,
       onExecution: (e) => {
         if (e.verdict !== 'redundant') ends.add(normal(e.verdict, e.snapshot()));

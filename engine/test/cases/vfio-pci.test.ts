@@ -32,6 +32,7 @@ function exploreAll(s: Scenario, options: ExploreOptions = {}): { report: Report
   const finals = new Set<string>();
   const snaps: WorldSnapshot[] = [];
   const report = explore(s, {
+    stateCache: false, // every execution to its end
     ...options,
     onExecution: (e) => {
       if (e.verdict === 'redundant') return;

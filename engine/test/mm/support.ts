@@ -11,6 +11,7 @@ function run(s: Scenario, options: ExploreOptions, reduction: 'dpor' | 'none'): 
   const report = explore(s, {
     ...options,
     reduction,
+    stateCache: false, // every execution to its end
     onExecution: (e) => {
       // An execution stops at its first violation: its last state depends on which independent steps ran first.
       if (e.verdict !== 'redundant' && e.verdict !== 'violation') ends.add(normal(e.verdict, e.snapshot()));

@@ -16,6 +16,8 @@ export interface Comparison {
   verdict: string;
   dpor: number;
   brute: number;
+  /** Executions the state cache's search stopped at a state it had explored. */
+  revisits: number;
   /** What disagreed, one word each (empty when the two agree). */
   problems: string[];
 }
@@ -47,11 +49,12 @@ function traceOf(s: Scenario, schedule: string): string {
  * execution that ran to its end. An execution stops at its first violation, so where it stopped
  * depends on which independent steps ran first: those are left out.
  */
-export function endStates(s: Scenario, reduction: 'dpor' | 'none', maxSteps: number | undefined, maxExecutions: number): { report: Report; states: Set<string>; traces: Set<string> } {
+export function endStates(s: Scenario, reduction: 'dpor' | 'none', maxSteps: number | undefined, maxExecutions: number, stateCache: boolean | number = false): { report: Report; states: Set<string>; traces: Set<string> } {
   const states = new Set<string>();
   const ended: string[] = [];
   const report = explore(s, {
     reduction,
+    stateCache,
     maxExecutions,
     ...(maxSteps === undefined ? {} : { maxSteps }),
     onExecution: (e) => {
@@ -81,16 +84,27 @@ export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | 
   const brute = endStates(s, 'none', maxSteps, bruteLimit);
   if (brute.report.incomplete?.bound === 'maxExecutions') return null;
   const dpor = endStates(s, 'dpor', maxSteps, bruteLimit);
-  const problems: string[] = [];
-  const a = dpor.report;
   const b = brute.report;
-  if (a.verdict !== b.verdict) problems.push('verdict');
-  if (!b.counterexample && a.complete !== b.complete) problems.push('complete');
+  const cached = endStates(s, 'dpor', maxSteps, bruteLimit, 1).report;
+  const problems = [...agreement(s, dpor.report, b, ''), ...agreement(s, cached, b, 'cache-')];
   if (dpor.states.size !== brute.states.size || [...brute.states].some((x) => !dpor.states.has(x))) problems.push('states');
   // Once a failure is found, the search schedules the steps an execution stopped before only where
   // they could make a shorter failure: every trace is required only when nothing fails.
   const traced = !b.counterexample;
   if (traced && (dpor.traces.size !== brute.traces.size || [...brute.traces].some((x) => !dpor.traces.has(x)))) problems.push('traces');
+  if (b.counterexample && !replaysTo(s, b)) problems.push('replay-brute');
+  return { seed, maxSteps, verdict: dpor.report.verdict, dpor: dpor.report.stats.executions, brute: b.stats.executions, revisits: cached.stats.revisits ?? 0, problems };
+}
+
+/**
+ * What must agree between a reduced search `a` and brute force `b`, prefixed by `label` (the state
+ * cache's search, which stops executions at states it knows, is held to these but not to the end
+ * states and traces; it looks every state up, so it stops as often as it can).
+ */
+function agreement(s: Scenario, a: Report, b: Report, label: string): string[] {
+  const problems: string[] = [];
+  if (a.verdict !== b.verdict) problems.push('verdict');
+  if (!b.counterexample && a.complete !== b.complete) problems.push('complete');
   if (a.stats.executions > b.stats.executions) problems.push('executions');
   const ca = a.counterexample;
   const cb = b.counterexample;
@@ -100,8 +114,7 @@ export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | 
     if (ca.steps.length === cb.steps.length && ca.fewestSwitches && cb.fewestSwitches && ca.switches !== cb.switches) problems.push('switches');
   }
   if (ca && !replaysTo(s, a)) problems.push('replay');
-  if (cb && !replaysTo(s, b)) problems.push('replay-brute');
-  return { seed, maxSteps, verdict: a.verdict, dpor: a.stats.executions, brute: b.stats.executions, problems };
+  return problems.map((p) => label + p);
 }
 
 /** A step bound for program `seed` that cuts some of its executions: 2 to 9 steps. */

@@ -1,6 +1,6 @@
 import { Execution, type Instantiable, type Terminal } from '../execution.ts';
 import type { WorldObserver } from '../world.ts';
-import { fingerprint } from './fingerprint.ts';
+import { fingerprint } from '../fingerprint.ts';
 
 /** One state of the state graph, and how it was first reached. */
 export interface State {

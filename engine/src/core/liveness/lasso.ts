@@ -4,7 +4,7 @@ import { decodeSchedule, encodeSchedule } from '../schedule.ts';
 import { publicStep, snapshotOf, type Step, type Trace, type WorldSnapshot } from '../simulation.ts';
 import type { KThread } from '../thread.ts';
 import type { WorldObserver } from '../world.ts';
-import { fingerprint } from './fingerprint.ts';
+import { fingerprint } from '../fingerprint.ts';
 
 /**
  * A lasso's schedule token: the prefix as an ordinary schedule, then the loop in parentheses,

@@ -1,3 +1,4 @@
+import type { Summary } from './state-cache.ts';
 import { dependent, untaken, type Event, type WakeupTree } from './wakeup-tree.ts';
 
 /**
@@ -21,6 +22,13 @@ export interface Node {
   taken: Map<number, Event>;
   /** Preemptions on the path before this state. */
   preemptions: number;
+  /** With the state cache: threads that could run but are postponed (an acquisition of a held mutex). */
+  postponed: number[];
+  /** With the state cache (state-cache.ts): the state's key, and what was taken from it and below. */
+  key: string | null;
+  summary: Summary | null;
+  /** No execution below failed or was cut short: the state can be remembered once explored. */
+  clean: boolean;
 }
 
 /**
@@ -32,7 +40,7 @@ export function newNode(runnable: number[], sleep: Map<number, Event>, preemptio
     const order = runnable.includes(first) ? [first, ...runnable.filter((t) => t !== first)] : runnable;
     for (const tid of order) tree.add(untaken(tid));
   }
-  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions };
+  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, clean: true };
 }
 
 /** The sleep set after `step` is taken from `parent`: what slept or was explored there and is independent of it. */

@@ -1,4 +1,5 @@
 import type { Verdict, WorldSnapshot } from '../simulation.ts';
+import { KEY_EVERY } from './state-cache.ts';
 
 /** What `explore` takes and reports about the search itself: options, bounds, statistics. */
 
@@ -20,6 +21,12 @@ export interface ExploreOptions {
   preemptionBound?: number;
   /** `'dpor'` (default) or `'none'`: enumerate every interleaving (for checking the reduction). */
   reduction?: 'dpor' | 'none';
+  /**
+   * Remember the states explored in full and stop an execution that comes back to one (stateful
+   * DPOR, search/state-cache.ts). On by default, looking states up every 4 steps; a number n looks
+   * them up every n steps; `false` explores without.
+   */
+  stateCache?: boolean | number;
   /**
    * Also look for starvation: a thread that waits forever while the others run in a cycle (see
    * core/liveness/). The search is then stateful and exhaustive, without reduction.
@@ -50,6 +57,8 @@ export interface ResolvedOptions {
   timeBudgetMs: number;
   preemptionBound: number;
   reduction: 'dpor' | 'none';
+  /** Every how many steps states are looked up; 0 for no state cache. */
+  stateCache: number;
   liveness: boolean;
   maxStates: number;
 }
@@ -60,6 +69,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   timeBudgetMs: 20_000,
   preemptionBound: Infinity,
   reduction: 'dpor',
+  stateCache: KEY_EVERY,
   liveness: false,
   maxStates: 100_000,
 };
@@ -78,8 +88,10 @@ export interface ExploreStats {
   /** The longest execution, in steps. */
   longest: number;
   ms: number;
-  /** With `liveness`: the distinct states visited. */
+  /** With `liveness`: the distinct states visited. With the state cache: the states it remembers. */
   states?: number;
+  /** With the state cache: executions stopped at a state explored before (counted in `redundant` too). */
+  revisits?: number;
 }
 
 export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
@@ -105,6 +117,11 @@ export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
   if (options.liveness !== undefined) {
     if (typeof options.liveness !== 'boolean') throw new Error(`explore: liveness must be true or false, got ${JSON.stringify(options.liveness)}`);
     r.liveness = options.liveness;
+  }
+  const cache = options.stateCache;
+  if (cache !== undefined) {
+    if (typeof cache !== 'boolean' && !(Number.isInteger(cache) && cache >= 1)) throw new Error(`explore: stateCache must be true, false or an integer ≥ 1, got ${JSON.stringify(cache)}`);
+    r.stateCache = cache === true ? KEY_EVERY : cache === false ? 0 : cache;
   }
   if (r.maxSteps > 1_000_000) throw new Error(`explore: maxSteps must be at most 1000000, got ${r.maxSteps}`);
   if (options.reduction !== undefined) {

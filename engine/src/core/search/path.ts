@@ -35,6 +35,11 @@ export class Path {
     this.stepsOf = new Int32Array(threadCount);
   }
 
+  /** The position of `tid`'s latest step on the path, or -1. */
+  lastOf(tid: number): number {
+    return this.lastStepOf[tid]!;
+  }
+
   /** The id of the next step `tid` would take. */
   nextId(tid: number): number {
     return this.stepsOf[tid]! * this.threadCount + tid;

@@ -1,0 +1,132 @@
+import { ADD, READ, WRITE, modesConflict, type Access, type Mode } from '../object.ts';
+import type { Node } from './node.ts';
+import type { Path } from './path.ts';
+import { untaken } from './wakeup-tree.ts';
+
+/**
+ * The state cache: stateful DPOR. A state the search has explored in full is remembered, by its
+ * fingerprint (core/fingerprint.ts) and its depth, with the threads asleep when it was explored
+ * and a summary of every step taken from it. When an execution comes back to it, it stops there:
+ * what lies beyond was explored already. This follows two papers:
+ *
+ * - Godefroid, "Partial-order methods for the verification of concurrent systems" (LNCS 1032,
+ *   1996), Chapter 6, state-space caching with sleep sets: a state explored with sleep set S
+ *   covers a later visit whose sleep set contains S; a later visit with a thread awake that slept
+ *   the first time is explored again.
+ * - Yang, Chen, Gopalakrishnan and Kirby, "Efficient stateful dynamic partial order reduction"
+ *   (SPIN 2008): a dynamic reduction finds races as the steps are taken, so stopping at a known
+ *   state would hide the races between the new path to it and the steps beyond it. Those steps
+ *   are kept as a summary, and at the stop each of them is raced against the path as Flanagan and
+ *   Godefroid's DPOR (POPL 2005) does, conservatively: without the happens-before order of the
+ *   steps beyond the state, every dependent pair counts as a race.
+ *
+ * The summary is, per thread, the accesses (object and mode) of its steps from the state on, and
+ * of the steps it had pending where an execution below ended. A race between a step of the path
+ * and a thread's summary adds that thread to the state before the step, or every thread that can
+ * run there when it cannot (Flanagan and Godefroid's rule), unless it is asleep or explored there.
+ * Two kinds of step are not races: one that happens before the thread's last step on the path
+ * (and so before all it does beyond), and one before which the thread's acquisition of a held
+ * mutex was postponed (it races with the holder's acquisition instead, as in races.ts).
+ *
+ * Only states whose whole subtree is clean are remembered: no execution below failed or was cut
+ * at maxSteps. So a stop never hides a failure, and the shortest failure is still found: two paths
+ * to one state at one depth have the same length. The depth is part of the key because a thread
+ * whose body restarts (`forever`) comes back to a state after more steps.
+ */
+
+/**
+ * States are looked up and remembered at every KEY_EVERY-th depth only (`stateCache: true`; a
+ * number n looks them up every n steps): a key costs several steps' time. Two paths to one state
+ * have one depth, so a state between two such depths that comes back is stopped at within
+ * KEY_EVERY - 1 steps, where its successors come back too.
+ */
+export const KEY_EVERY = 4;
+
+/**
+ * A search whose first GIVE_UP_AFTER keys found no state a second time stops writing states down
+ * (a failure in most executions leaves no state clean to remember; keys would only cost time).
+ * Sound: from then on it is the stateless search, and each stop before it raced what it skipped.
+ */
+export const GIVE_UP_AFTER = 2_000;
+
+/** Per thread, the accesses of its steps from a state on. */
+export type Summary = Set<Access>[];
+
+export function emptySummary(threads: number): Summary {
+  return Array.from({ length: threads }, () => new Set<Access>());
+}
+
+export function addAccesses(summary: Summary, tid: number, footprint: readonly Access[]): void {
+  const set = summary[tid]!;
+  for (const a of footprint) set.add(a);
+}
+
+export function mergeSummary(into: Summary, from: Summary): void {
+  for (let t = 0; t < into.length; t++) for (const a of from[t]!) into[t]!.add(a);
+}
+
+interface Known {
+  /** The threads asleep in the state when it was explored. */
+  sleep: number[];
+  summary: Summary;
+}
+
+export class StateCache {
+  private readonly known = new Map<string, Known>();
+
+  get size(): number {
+    return this.known.size;
+  }
+
+  /** The summary of a known state that covers a visit with `sleep` asleep, or null. */
+  covering(key: string, sleep: ReadonlyMap<number, unknown>): Summary | null {
+    const k = this.known.get(key);
+    if (!k) return null;
+    for (const t of k.sleep) if (!sleep.has(t)) return null;
+    return k.summary;
+  }
+
+  remember(key: string, sleep: Iterable<number>, summary: Summary): void {
+    if (!this.known.has(key)) this.known.set(key, { sleep: [...sleep], summary });
+  }
+}
+
+const MODES: Mode[] = [READ, WRITE, ADD];
+
+/** Whether a step with `footprint` conflicts with any access in `accesses`. */
+function conflicts(footprint: readonly Access[], accesses: Set<Access>): boolean {
+  if (accesses.size === 0) return false;
+  for (const a of footprint) {
+    const obj = a & ~3;
+    const mode = (a & 3) as Mode;
+    for (const m of MODES) if (modesConflict(mode, m) && accesses.has(obj + m)) return true;
+  }
+  return false;
+}
+
+/**
+ * Races the steps beyond a known state (its summary) against the path that came back to it: for
+ * each step of the path and each other thread whose summary it conflicts with, that thread (or,
+ * where it cannot run, every thread that can) becomes a branch of the state before the step.
+ */
+export function raceSummary(path: Path, stack: readonly Node[], summary: Summary): void {
+  // A step that happens before a thread's last step on the path happens before all it does beyond.
+  const last = Array.from({ length: summary.length }, (_, p) => path.lastOf(p));
+  for (let i = 0; i < path.length; i++) {
+    const step = path.steps[i]!;
+    const node = stack[i]!;
+    for (let p = 0; p < summary.length; p++) {
+      if (p === step.tid || !conflicts(step.footprint, summary[p]!)) continue;
+      if (last[p]! >= 0 && path.hb(i, last[p]!)) continue;
+      if (node.runnable.includes(p)) addBranch(node, p);
+      // A postponed acquisition waits for the mutex: it races with the acquisition of the holder, where it was free.
+      else if (!node.postponed.includes(p)) for (const r of node.runnable) addBranch(node, r);
+    }
+  }
+}
+
+function addBranch(node: Node, tid: number): void {
+  if (node.taken.has(tid) || node.sleep.has(tid)) return;
+  if (node.tree.children.some((c) => c.tid === tid)) return;
+  node.tree.add(untaken(tid));
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { caseIds, getCase } from '../src/cases/index.ts';
+import { Execution } from '../src/core/execution.ts';
+import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
+import { explore, type Scenario } from '../src/index.ts';
+import { programScenario, randomProgram } from './support/programs.ts';
+import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.ts';
+
+/**
+ * The state cache's keys (StateKeys, kept up to date step by step) against the fingerprint written
+ * down in full at every state: along random walks through every case and variant, two states have
+ * one key exactly when they have one fingerprint. A key that merged two states would let the cache
+ * stop an execution at a state it has not explored.
+ */
+const WALKS = 12;
+
+/** A small deterministic generator, so a failure names the walk that found it. */
+function random(seed: number): () => number {
+  let x = seed * 2654435761;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+/** Walks `s` at random `walks` times; returns how many states were compared and how many were told apart. */
+function compareKeys(s: Scenario, walks: number): { states: number; distinct: number } {
+  const keys = new StateKeys();
+  const byFingerprint = new Map<string, string>();
+  const byKey = new Map<string, string>();
+  let states = 0;
+  const check = (exec: Execution, where: string) => {
+    const f = fingerprint(exec);
+    const k = keys.key(exec);
+    states++;
+    expect(byFingerprint.get(f) ?? k, `${where}: one fingerprint, two keys`).toBe(k);
+    expect(byKey.get(k) ?? f, `${where}: one key, two fingerprints`).toBe(f);
+    byFingerprint.set(f, k);
+    byKey.set(k, f);
+  };
+  for (let w = 0; w < walks; w++) {
+    const next = random(w + 1);
+    const exec = new Execution(s);
+    keys.reset();
+    check(exec, `${s.name}, walk ${w}, start`);
+    for (let i = 0; i < 2_000 && exec.violations.length === 0; i++) {
+      const runnable = exec.runnable();
+      if (runnable.length === 0) break;
+      const rec = exec.step(runnable[Math.floor(next() * runnable.length)]!);
+      keys.touched(rec.footprint);
+      check(exec, `${s.name}, walk ${w}, step ${i + 1}`);
+    }
+  }
+  return { states, distinct: byKey.size };
+}
+
+describe('the state cache\'s keys', () => {
+  for (const id of caseIds) {
+    for (const v of getCase(id).variants) {
+      it(`tell the states of ${id} ${v.id} apart exactly as fingerprints do`, () => {
+        const { states, distinct } = compareKeys(getCase(id).build({ variant: v.id }), WALKS);
+        expect(distinct).toBeGreaterThan(WALKS);
+        expect(distinct).toBeLessThan(states); // walks meet in common states, at least at the start
+      });
+    }
+  }
+
+  it('do the same on random programs, over every primitive', () => {
+    for (let seed = 1; seed <= 200; seed++) compareKeys(programScenario(randomProgram(seed), `program ${seed}`), 4);
+    for (let seed = 1; seed <= 200; seed++) compareKeys(syncProgramScenario(randomSyncProgram(seed), `sync program ${seed}`), 4);
+  });
+
+  it('leave a verdict and a shortest failure unchanged on every case and variant', () => {
+    for (const id of caseIds) {
+      for (const v of getCase(id).variants) {
+        const s = getCase(id).build({ variant: v.id });
+        const stateless = explore(s, { stateCache: false });
+        const cached = explore(s);
+        expect(cached.verdict, `${id} ${v.id}`).toBe(stateless.verdict);
+        expect(cached.complete, `${id} ${v.id}`).toBe(stateless.complete);
+        expect(cached.counterexample?.steps.length, `${id} ${v.id}`).toBe(stateless.counterexample?.steps.length);
+        if (cached.verdict === 'ok') expect(cached.stats.revisits, `${id} ${v.id}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('are not used with another reduction, and stateCache must be a boolean', () => {
+    const s = programScenario(randomProgram(1), 'program 1');
+    expect(explore(s, { reduction: 'none' }).stats.states).toBeUndefined();
+    expect(explore(s, { stateCache: false }).stats.states).toBeUndefined();
+    expect(explore(s).options.stateCache).toBe(4);
+    expect(() => explore(s, { stateCache: 'yes' as unknown as boolean })).toThrow('explore: stateCache must be true, false or an integer ≥ 1, got "yes"');
+    expect(() => explore(s, { stateCache: 0 })).toThrow('explore: stateCache must be true, false or an integer ≥ 1, got 0');
+  });
+});
