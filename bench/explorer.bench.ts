@@ -24,7 +24,7 @@ export function literatureRows(): string {
     '| benchmark | optimal | executions | of which sleep-set blocked | executions / optimal | time | with the state cache: executions (stopped at a known state) | time |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  const run = (c: LiteratureCase, stateCache: boolean) => {
+  const run = (c: LiteratureCase, stateCache: boolean | number) => {
     const t = performance.now();
     const r = explore(c.scenario, { maxExecutions: 5_000_000, timeBudgetMs: LITERATURE_BUDGET_MS, stateCache });
     return { r, ms: Math.round(performance.now() - t), done: r.complete ? '' : ` (stopped: ${r.incomplete!.bound})` };
@@ -32,7 +32,7 @@ export function literatureRows(): string {
   for (const c of cases) {
     // The optimal count is that of a stateless search: one execution per Mazurkiewicz trace.
     const { r, ms, done } = run(c, false);
-    const cached = run(c, true);
+    const cached = run(c, 4); // from the first execution: most of these are under the default's start
     const ratio = (r.stats.executions / c.optimal).toFixed(2);
     lines.push(`| ${c.scenario.name} | ${c.optimal} | ${r.stats.executions}${done} | ${r.stats.redundant} | ${ratio} | ${ms} ms | ${cached.r.stats.executions}${cached.done} (${cached.r.stats.revisits}) | ${cached.ms} ms |`);
   }

@@ -77,13 +77,24 @@ describe('the state cache\'s keys', () => {
       for (const v of getCase(id).variants) {
         const s = getCase(id).build({ variant: v.id });
         const stateless = explore(s, { stateCache: false });
-        const cached = explore(s);
+        const cached = explore(s, { stateCache: 4 }); // from the first execution, as small as these are
         expect(cached.verdict, `${id} ${v.id}`).toBe(stateless.verdict);
         expect(cached.complete, `${id} ${v.id}`).toBe(stateless.complete);
         expect(cached.counterexample?.steps.length, `${id} ${v.id}`).toBe(stateless.counterexample?.steps.length);
         if (cached.verdict === 'ok') expect(cached.stats.revisits, `${id} ${v.id}`).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('start after 500 executions by default, and at once with a number of steps', () => {
+    const small = getCase('hmm').build({ variant: 'fixed' });
+    const large = getCase('cxl').build({ variant: 'fixed' });
+    const stateless = explore(small, { stateCache: false }).stats.executions;
+    expect(stateless).toBeLessThan(500);
+    expect(explore(small).stats.revisits).toBe(0);
+    expect(explore(small, { stateCache: 4 }).stats.revisits).toBeGreaterThan(0);
+    expect(explore(large, { stateCache: false }).stats.executions).toBeGreaterThan(500);
+    expect(explore(large).stats.revisits).toBeGreaterThan(0);
   });
 
   it('are not used with another reduction, and stateCache must be a boolean', () => {

@@ -10,7 +10,7 @@
  *   listings and lists of function names) is replaced by its values, computed here in Node: each
  *   listing as its key and the skeleton of its text that gives the same labels and functions.
  * - A case (the `Case` literal of engine/dist/cases/<id>/index.js) comes without what only its page
- *   shows: `upstream` (the citation, with its unverified facts), `subsystem` and `summary`, which
+ *   shows: `upstream` (the citation), `subsystem` and `summary`, which
  *   the widget's `WidgetCase` leaves out; and its scenarios without their `description` (the widget
  *   shows the variant's).
  * - Lockdep watches nothing: the widgets show no lockdep report, so `explore`, `replay` and

@@ -10,7 +10,7 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
-import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
+import { GIVE_UP_AFTER, START_AFTER, StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
 import { StateKeys } from './fingerprint.ts';
 import { exploreLiveness } from './liveness/search.ts';
 
@@ -72,8 +72,10 @@ export function exploreScenario(
   const every = o.stateCache;
   const keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = 0;
-  /** Whether states are still written down: not once GIVE_UP_AFTER keys have found no state again. */
-  let caching = cache !== null;
+  // States are written down from execution START_AFTER on (from the first with a number of steps
+  // given), and not once GIVE_UP_AFTER keys have found no state again.
+  const startAt = cache === null ? -1 : typeof options.stateCache === 'number' ? 0 : START_AFTER;
+  let caching = startAt === 0;
   let keyed = 0;
 
   const pushNode = (): Node => {
@@ -93,7 +95,7 @@ export function exploreScenario(
   };
 
   /** The summary that the steps from the state at `depth` go into: that of the nearest state with a key, at or above it. */
-  const summaryOf = (depth: number) => stack[depth - (depth % every)]!.summary!;
+  const summaryOf = (depth: number) => stack[depth - (depth % every)]!.summary;
 
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
@@ -103,7 +105,8 @@ export function exploreScenario(
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);
     node.taken.set(rec.tid, branch.event);
-    if (caching) addAccesses(summaryOf(last), rec.tid, rec.footprint);
+    const into = caching ? summaryOf(last) : null;
+    if (into) addAccesses(into, rec.tid, rec.footprint);
     if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
 
@@ -149,7 +152,8 @@ export function exploreScenario(
         if (choices.length === 0) {
           // Everything that can run is asleep; an acquisition postponed here was never taken.
           if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
-          if (caching) for (const t of exec.threads) if (t.runnable) addAccesses(summaryOf(depth), t.index, exec.pendingFootprint(t));
+          const into = caching ? summaryOf(depth) : null;
+          if (into) for (const t of exec.threads) if (t.runnable) addAccesses(into, t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
         const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
@@ -169,7 +173,8 @@ export function exploreScenario(
     stack[d - 1]!.clean &&= node.clean;
     if (node.key === null) return;
     if (node.clean) cache!.remember(node.key, node.sleep.keys(), node.summary!);
-    mergeSummary(summaryOf(d - 1), node.summary!);
+    const into = summaryOf(d - 1);
+    if (into) mergeSummary(into, node.summary!);
   };
 
   /** The deepest state with a branch still to explore, and that branch. */
@@ -232,6 +237,7 @@ export function exploreScenario(
     }
     const branch = nextBranch();
     if (!branch || !budget.anotherExecution()) break;
+    if (stats.executions === startAt) caching = true; // the states on the path so far are not remembered
     // Replay the prefix in a fresh world, then take the alternative.
     stack.length = branch.depth + 1;
     path.truncate(branch.depth);
