@@ -75,17 +75,17 @@ function replaysTo(s: Scenario, r: Report): boolean {
 }
 
 /** Compares the two on program `seed`; null when brute force cannot enumerate it within `bruteLimit` executions. */
-export function compareOnProgram(seed: number, maxSteps: number | undefined, bruteLimit: number): Comparison | null {
-  return compareOnScenario(programScenario(randomProgram(seed), `program ${seed}`), seed, maxSteps, bruteLimit);
+export function compareOnProgram(seed: number, maxSteps: number | undefined, bruteLimit: number, stateCache: boolean | number = 1): Comparison | null {
+  return compareOnScenario(programScenario(randomProgram(seed), `program ${seed}`), seed, maxSteps, bruteLimit, stateCache);
 }
 
 /** Compares the two on the scenario `s` (numbered `seed` in the comparison); null as above. */
-export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | undefined, bruteLimit: number): Comparison | null {
+export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | undefined, bruteLimit: number, stateCache: boolean | number = 1): Comparison | null {
   const brute = endStates(s, 'none', maxSteps, bruteLimit);
   if (brute.report.incomplete?.bound === 'maxExecutions') return null;
   const dpor = endStates(s, 'dpor', maxSteps, bruteLimit);
   const b = brute.report;
-  const cached = endStates(s, 'dpor', maxSteps, bruteLimit, 1).report;
+  const cached = endStates(s, 'dpor', maxSteps, bruteLimit, stateCache).report;
   const problems = [...agreement(s, dpor.report, b, ''), ...agreement(s, cached, b, 'cache-')];
   if (dpor.states.size !== brute.states.size || [...brute.states].some((x) => !dpor.states.has(x))) problems.push('states');
   // Once a failure is found, the search schedules the steps an execution stopped before only where
