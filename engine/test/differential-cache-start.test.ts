@@ -4,7 +4,7 @@ import { compareOnProgram, type Comparison } from './support/differential.ts';
 /**
  * The state cache as it runs by default: off for the first executions, then on from the middle of
  * a search, with states on the path that were never written down (differential.test.ts runs it
- * from the first execution). The start is moved from the 200th execution to the 3rd, so that the
+ * from the first execution). The start is moved from the 500th execution to the 3rd, so that the
  * small random programs reach it; the search must still agree with brute force.
  */
 vi.mock('../src/core/search/state-cache.ts', async (original) => ({ ...(await original<object>()), START_AFTER: 3 }));

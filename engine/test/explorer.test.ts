@@ -29,7 +29,7 @@ describe('verdicts', () => {
     expect(r.message).toBe(`No execution fails: ${r.stats.executions} executions cover every interleaving, up to reordering of independent steps (${r.stats.revisits} of them stop at a state explored before).`);
     expect(r.stats.revisits).toBeGreaterThan(0);
     expect(r.counterexample).toBeUndefined();
-    const plain = explore(philosophers(4, true)); // under 200 executions: the state cache has not started
+    const plain = explore(philosophers(4, true)); // under 500 executions: the state cache has not started
     expect(plain.stats.revisits).toBe(0);
     expect(plain.message).toBe(`No execution fails: ${plain.stats.executions} executions cover every interleaving, up to reordering of independent steps.`);
   });

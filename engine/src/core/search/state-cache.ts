@@ -48,7 +48,7 @@ export const KEY_EVERY = 4;
  * writes them down from the first). Sound: the states on the path when it starts are never
  * remembered, and every state remembered later was explored in full with it on.
  */
-export const START_AFTER = 200;
+export const START_AFTER = 500;
 
 /**
  * A search whose first GIVE_UP_AFTER keys found no state a second time stops writing states down
