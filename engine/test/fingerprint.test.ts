@@ -4,6 +4,7 @@ import { Execution } from '../src/core/execution.ts';
 import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
 import { explore, type Scenario } from '../src/index.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
+import { rng } from './support/random.ts';
 import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.ts';
 
 /**
@@ -13,17 +14,6 @@ import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.
  * stop an execution at a state it has not explored.
  */
 const WALKS = 12;
-
-/** A small deterministic generator, so a failure names the walk that found it. */
-function random(seed: number): () => number {
-  let x = seed * 2654435761;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
 
 /** Walks `s` at random `walks` times; returns how many states were compared and how many were told apart. */
 function compareKeys(s: Scenario, walks: number): { states: number; distinct: number } {
@@ -41,7 +31,7 @@ function compareKeys(s: Scenario, walks: number): { states: number; distinct: nu
     byKey.set(k, f);
   };
   for (let w = 0; w < walks; w++) {
-    const next = random(w + 1);
+    const next = rng(w + 1);
     const exec = new Execution(s);
     keys.reset();
     check(exec, `${s.name}, walk ${w}, start`);
