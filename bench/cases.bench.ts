@@ -36,6 +36,7 @@ function measure(caseId: string, params: Record<string, string | number>): { rep
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
+const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const size = (params: Record<string, number>) => Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ');
 
 function caseRows(): string {
@@ -49,9 +50,8 @@ function caseRows(): string {
       for (const [label, params] of [['default', {}], [size(SCALED[id]!), SCALED[id]!]] as const) {
         const { report, ms } = measure(id, { variant: v.id, ...params });
         const verdict = report.incomplete ? `${report.verdict} (${report.incomplete.bound})` : report.verdict;
-        const time = ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-        const shortest = report.counterexample ? `${report.counterexample.steps.length} steps` : '';
-        lines.push(`| ${id} | ${v.id} | ${label} | ${verdict} | ${fmt(report.stats.executions)} | ${time} | ${shortest} |`);
+          const shortest = report.counterexample ? `${report.counterexample.steps.length} steps` : '';
+        lines.push(`| ${id} | ${v.id} | ${label} | ${verdict} | ${fmt(report.stats.executions)} | ${secs(ms)} | ${shortest} |`);
       }
     }
   }
@@ -78,7 +78,6 @@ function cacheRows(): string {
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const cell = (r: Report) => `${fmt(r.stats.executions)}${r.incomplete ? ` (${r.incomplete.bound})` : ''}`;
-  const secs = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
   for (const [id, variant, params] of rows) {
     const s = getCase(id).build({ variant, ...params });
     const run = (stateCache: boolean) => {
