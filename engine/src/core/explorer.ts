@@ -85,11 +85,7 @@ export function exploreScenario(
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
     if (caching) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
-    if (caching && depth % every === 0) {
-      node.key = `${depth}:${keys!.key(exec)}`;
-      node.summary = emptySummary(exec.threads.length);
-      if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
-    }
+    if (caching && depth % every === 0) node.summary = emptySummary(exec.threads.length);
     stack.push(node);
     return node;
   };
@@ -100,7 +96,7 @@ export function exploreScenario(
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
     const rec = exec.step(branch.tid);
-    keys?.touched(rec.footprint);
+    if (caching) keys!.touched(rec.footprint);
     const { direct } = path.push(rec);
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);
@@ -135,6 +131,11 @@ export function exploreScenario(
         node.tree.children.length = 0; // nothing is explored past the end
         if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
         return end;
+      }
+      // A state that goes on is written down (one where the execution ends needs no key: a revisit ends there too).
+      if (node.summary && caching) {
+        node.key = `${depth}:${keys!.key(exec)}`;
+        if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
       const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep);
       if (known) {
