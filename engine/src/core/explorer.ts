@@ -77,6 +77,12 @@ export function exploreScenario(
   const startAt = cache === null ? -1 : typeof options.stateCache === 'number' ? 0 : START_AFTER;
   let caching = startAt === 0;
   let keyed = 0;
+  /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
+  let longest = 0;
+  const reached = (node: Node, depth: number) => {
+    node.reach = depth;
+    longest = Math.max(longest, depth);
+  };
 
   const pushNode = (): Node => {
     const depth = path.length;
@@ -129,19 +135,21 @@ export function exploreScenario(
       const end = exec.violations.length > 0 ? 'violation' : exec.terminal(o.maxSteps);
       if (end) {
         node.tree.children.length = 0; // nothing is explored past the end
+        reached(node, depth);
         if (dpor && (end === 'violation' || end.kind === 'cut')) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
         return end;
       }
       // A state that goes on is written down (one where the execution ends needs no key: a revisit ends there too).
       if (node.summary && caching) {
-        node.key = `${depth}:${keys!.key(exec)}`;
+        node.key = keys!.key(exec);
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
-      const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep);
+      const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep, depth, o.maxSteps);
       if (known) {
         // Explored before, with no more asleep than now: race what lies beyond with this path, and stop.
-        raceSummary(path, stack, known);
-        mergeSummary(node.summary!, known);
+        raceSummary(path, stack, known.summary);
+        mergeSummary(node.summary!, known.summary);
+        reached(node, depth + known.height);
         stats.revisits!++;
         return 'redundant';
       }
@@ -151,7 +159,9 @@ export function exploreScenario(
         const prev = depth > 0 ? path.tid(depth - 1) : -1;
         const choices = node.runnable.filter((t) => !node.sleep.has(t));
         if (choices.length === 0) {
-          // Everything that can run is asleep; an acquisition postponed here was never taken.
+          // Everything that can run is asleep: what it would do is equivalent to an execution explored
+          // before, no longer than the longest. An acquisition postponed here was never taken.
+          reached(node, longest);
           if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
           const into = caching ? summaryOf(depth) : null;
           if (into) for (const t of exec.threads) if (t.runnable) addAccesses(into, t.index, exec.pendingFootprint(t));
@@ -159,7 +169,10 @@ export function exploreScenario(
         }
         const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
         const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
-        if (pick === undefined) return 'redundant';
+        if (pick === undefined) {
+          reached(node, o.maxSteps);
+          return 'redundant';
+        }
         branch = node.tree.add(untaken(pick));
       }
       take(node, branch);
@@ -170,10 +183,13 @@ export function exploreScenario(
   /** A state explored in full: remembered if clean, and its summary and cleanness passed up. */
   const finish = (d: number) => {
     const node = stack[d]!;
-    if (!caching || d === 0) return;
-    stack[d - 1]!.clean &&= node.clean;
+    if (d === 0) return;
+    const parent = stack[d - 1]!;
+    parent.reach = Math.max(parent.reach, node.reach);
+    if (!caching) return;
+    parent.clean &&= node.clean;
     if (node.key === null) return;
-    if (node.clean) cache!.remember(node.key, node.sleep.keys(), node.summary!);
+    if (node.clean) cache!.remember(node.key, { sleep: [...node.sleep.keys()], summary: node.summary!, depth: d, height: node.reach - d });
     const into = summaryOf(d - 1);
     if (into) mergeSummary(into, node.summary!);
   };

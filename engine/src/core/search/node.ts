@@ -29,6 +29,12 @@ export interface Node {
   summary: Summary | null;
   /** No execution below failed or was cut short: the state can be remembered once explored. */
   clean: boolean;
+  /**
+   * The greatest depth an execution below has reached, one that stopped at a known state counting
+   * as long as the known state's longest, and one whose threads all slept as long as the longest
+   * execution so far (what it would have done is equivalent to an execution explored before).
+   */
+  reach: number;
 }
 
 /**
@@ -40,7 +46,7 @@ export function newNode(runnable: number[], sleep: Map<number, Event>, preemptio
     const order = runnable.includes(first) ? [first, ...runnable.filter((t) => t !== first)] : runnable;
     for (const tid of order) tree.add(untaken(tid));
   }
-  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, clean: true };
+  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, clean: true, reach: 0 };
 }
 
 /** The sleep set after `step` is taken from `parent`: what slept or was explored there and is independent of it. */

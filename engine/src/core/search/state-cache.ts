@@ -5,8 +5,8 @@ import { untaken } from './wakeup-tree.ts';
 
 /**
  * The state cache: stateful DPOR. A state the search has explored in full is remembered, by its
- * fingerprint (core/fingerprint.ts) and its depth, with the threads asleep when it was explored
- * and a summary of every step taken from it. When an execution comes back to it, it stops there:
+ * fingerprint (core/fingerprint.ts), with the threads asleep when it was explored, a summary of
+ * every step taken from it, its depth and its height (how many steps the executions beyond it took). When an execution comes back to it, it stops there:
  * what lies beyond was explored already. This follows two papers:
  *
  * - Godefroid, "Partial-order methods for the verification of concurrent systems" (LNCS 1032,
@@ -29,9 +29,10 @@ import { untaken } from './wakeup-tree.ts';
  * mutex was postponed (it races with the holder's acquisition instead, as in races.ts).
  *
  * Only states whose whole subtree is clean are remembered: no execution below failed or was cut
- * at maxSteps. So a stop never hides a failure, and the shortest failure is still found: two paths
- * to one state at one depth have the same length. The depth is part of the key because a thread
- * whose body restarts (`forever`) comes back to a state after more steps.
+ * at maxSteps. So a stop never hides a failure, and the shortest failure is still found. Two paths
+ * to one state can differ in length (a blocked attempt is a step of its own), and a stop must not
+ * hide a cut at maxSteps either: a state is stopped at from no deeper than it was explored (every
+ * execution beyond then ends sooner), or where its height still ends before maxSteps.
  */
 
 /**
@@ -73,10 +74,13 @@ export function mergeSummary(into: Summary, from: Summary): void {
   for (let t = 0; t < into.length; t++) for (const a of from[t]!) into[t]!.add(a);
 }
 
-interface Known {
+export interface Known {
   /** The threads asleep in the state when it was explored. */
   sleep: number[];
   summary: Summary;
+  /** The depth it was explored at, and the most steps an execution took beyond it. */
+  depth: number;
+  height: number;
 }
 
 export class StateCache {
@@ -86,16 +90,16 @@ export class StateCache {
     return this.known.size;
   }
 
-  /** The summary of a known state that covers a visit with `sleep` asleep, or null. */
-  covering(key: string, sleep: ReadonlyMap<number, unknown>): Summary | null {
+  /** The known state that covers a visit at `depth` with `sleep` asleep, where maxSteps cuts nothing beyond; or null. */
+  covering(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number): Known | null {
     const k = this.known.get(key);
-    if (!k) return null;
+    if (!k || (depth > k.depth && depth + k.height >= maxSteps)) return null;
     for (const t of k.sleep) if (!sleep.has(t)) return null;
-    return k.summary;
+    return k;
   }
 
-  remember(key: string, sleep: Iterable<number>, summary: Summary): void {
-    if (!this.known.has(key)) this.known.set(key, { sleep: [...sleep], summary });
+  remember(key: string, known: Known): void {
+    if (!this.known.has(key)) this.known.set(key, known);
   }
 }
 
@@ -118,17 +122,24 @@ function conflicts(footprint: readonly Access[], accesses: Set<Access>): boolean
  * where it cannot run, every thread that can) becomes a branch of the state before the step.
  */
 export function raceSummary(path: Path, stack: readonly Node[], summary: Summary): void {
-  // A step that happens before a thread's last step on the path happens before all it does beyond.
+  // A step that happens before a thread's last step on the path happens before all it does beyond;
+  // so does one that happens before (or is) the step that woke it since.
   const last = Array.from({ length: summary.length }, (_, p) => path.lastOf(p));
+  const woken = last.map((l, p) => {
+    for (let j = l + 1; j < path.length; j++) if (path.steps[j]!.woke.includes(p)) return j;
+    return -1;
+  });
   for (let i = 0; i < path.length; i++) {
     const step = path.steps[i]!;
     const node = stack[i]!;
     for (let p = 0; p < summary.length; p++) {
       if (p === step.tid || !conflicts(step.footprint, summary[p]!)) continue;
       if (last[p]! >= 0 && path.hb(i, last[p]!)) continue;
-      if (node.runnable.includes(p)) addBranch(node, p);
-      // A postponed acquisition waits for the mutex: it races with the acquisition of the holder, where it was free.
-      else if (!node.postponed.includes(p)) for (const r of node.runnable) addBranch(node, r);
+      const w = woken[p]!;
+      if (w >= 0 && (w === i || path.hb(i, w))) continue;
+      const g = globalThis as any;
+      if (node.runnable.includes(p)) { g.__one = (g.__one ?? 0) + 1; addBranch(node, p); }
+      else if (!node.postponed.includes(p)) { g.__all = (g.__all ?? 0) + 1; for (const r of node.runnable) addBranch(node, r); }
     }
   }
 }
