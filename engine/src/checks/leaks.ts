@@ -80,6 +80,7 @@ export class References {
   /** Records a reference that `t` takes for `holder` (`t` null: the scenario is being built). */
   take(holder: Holder | null, op: string, t: KThread | null): void {
     this.refs.push({ holder, kind: this.kind, op, thread: t?.name ?? null, step: t ? this.target.world.stepIndex : -1 });
+    registryOf(this.target.world).key = null;
   }
 
   /**
@@ -96,14 +97,17 @@ export class References {
       if (!other) throw new Error(`internal error: no ${this.kind} reference on ${this.target.name} to drop`);
       this.target.world.note(`${holderName(holder)} holds no ${this.kind} reference on ${this.target.name}: it drops ${holderName(other.holder)}'s`);
     }
+    registryOf(this.target.world).key = null;
     return this.refs.splice(i, 1)[0]!;
   }
 }
 
 /** Marks `obj` as an object that must be freed by the end of the execution; `why` says why. */
 export function mustDie(obj: KObject, why: string): void {
-  const doomed = registryOf(obj.world).doomed;
-  if (!doomed.has(obj)) doomed.set(obj, why);
+  const registry = registryOf(obj.world);
+  if (registry.doomed.has(obj)) return;
+  registry.doomed.set(obj, why);
+  registry.key = null;
 }
 
 function holderName(h: Holder | null): string {
@@ -114,14 +118,18 @@ function holderName(h: Holder | null): string {
 class LeakRegistry {
   private readonly sources = new Map<KObject, References[]>();
   readonly doomed = new Map<KObject, string>();
+  /** The state key as last written down; null once a reference is taken or dropped, or an object doomed. */
+  key: string | null = null;
 
   /** Who holds each reference, and the doomed objects: what decides the end check, for a state's fingerprint (core/fingerprint.ts). */
   stateKey(): string {
+    if (this.key !== null) return this.key;
     const held = [...this.sources.values()].flatMap((list) => list.map((src) => `${src.target.name}.${src.kind}:${src.list().map((r) => holderName(r.holder)).join(',')}`));
-    return `${held.join(';')}|${[...this.doomed].map(([o, why]) => `${o.name}:${why}`).join(';')}`;
+    return (this.key = `${held.join(';')}|${[...this.doomed].map(([o, why]) => `${o.name}:${why}`).join(';')}`);
   }
 
   add(refs: References): void {
+    this.key = null;
     const list = this.sources.get(refs.target);
     if (list) list.push(refs);
     else this.sources.set(refs.target, [refs]);

@@ -77,6 +77,8 @@ export function exploreScenario(
   const startAt = cache === null ? -1 : typeof options.stateCache === 'number' ? 0 : START_AFTER;
   let caching = startAt === 0;
   let keyed = 0;
+  /** The depth of the last state written down. */
+  let keyDepth = 0;
   /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
   let longest = 0;
   const reached = (node: Node, depth: number) => {
@@ -142,6 +144,7 @@ export function exploreScenario(
       // A state that goes on is written down (one where the execution ends needs no key: a revisit ends there too).
       if (node.summary && caching) {
         node.key = keys!.key(exec);
+        keyDepth = depth;
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
       const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep, depth, o.maxSteps);
@@ -257,9 +260,10 @@ export function exploreScenario(
     if (stats.executions === startAt) caching = true; // the states on the path so far are not remembered
     // Replay the prefix in a fresh world, then take the alternative.
     stack.length = branch.depth + 1;
+    // The steps between the last key and the branch: what they touched is written down again.
+    const between = caching ? path.steps.slice(Math.min(branch.depth, keyDepth)) : [];
     path.truncate(branch.depth);
     exec = new Execution(scenario, observers());
-    keys?.reset();
     for (let i = 0; i < branch.depth; i++) {
       const expected = path.steps[i]!;
       const rec = exec.step(expected.tid);
@@ -271,6 +275,7 @@ export function exploreScenario(
       }
       if (!budget.step()) break;
     }
+    keys?.rewind(between, exec.world.objects.length);
     if (budget.outOfTime) break;
     take(stack[branch.depth]!, branch.branch);
   }

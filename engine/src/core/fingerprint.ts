@@ -1,6 +1,7 @@
 import type { Execution } from './execution.ts';
 import { KObject, type Access } from './object.ts';
 import type { KThread } from './thread.ts';
+import { sameFields, traceOf, type Trace } from './field-trace.ts';
 
 /**
  * A state's fingerprint: what decides every future of an execution, and nothing of its history, so
@@ -20,7 +21,7 @@ import type { KThread } from './thread.ts';
  * no cycle is found through it (missed, never invented).
  */
 export function fingerprint(exec: Execution): string {
-  const threads = exec.threads.map((t) => [...threadKey(t), t.finished ? [] : t.received.map(resultKey)]);
+  const threads = exec.threads.map((t) => [threadText(t), t.finished ? [] : t.received.map(resultKey)]);
   const objects = exec.world.objects.map(objectKey);
   return JSON.stringify([threads, objects, exec.world.localKeys()]);
 }
@@ -43,10 +44,16 @@ export function fingerprint(exec: Execution): string {
  */
 export class StateKeys {
   private readonly numbers = new Map<string, number>();
-  /** Per object: its text at the last key, and that text's number. */
-  private readonly lastObjects: ({ text: string; n: number } | undefined)[] = [];
+  /**
+   * Per object: the number of its text when last written down, the keys it was written down and last changed at, whether a step
+   * has touched it since, and (for an object whose state is in its fields) the trace of its fields
+   * and the ids of the objects whose states it shows.
+   */
+  private readonly lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
   private results: { seen: unknown[]; chain: number[] }[] = [];
+  /** Keys written down so far. */
+  private keys = 0;
 
   private number(text: string): number {
     let n = this.numbers.get(text);
@@ -54,39 +61,63 @@ export class StateKeys {
     return n;
   }
 
-  /** A new execution: nothing is known of its objects or its threads' results. */
-  reset(): void {
-    this.results = [];
-    this.lastObjects.length = 0;
+  /**
+   * A new execution, replayed to the state where the last one branched: what the steps between
+   * that state and the last key touched is written down again, and the objects made since
+   * (`objects` were made by then) are forgotten. The rest holds as it was at the last key.
+   */
+  rewind(between: readonly { footprint: readonly Access[] }[], objects: number): void {
+    for (const s of between) this.touched(s.footprint);
+    this.lastObjects.length = Math.min(this.lastObjects.length, objects);
   }
 
   /** A step with this footprint was taken: the objects it names are written down again. */
   touched(footprint: readonly Access[]): void {
-    for (const a of footprint) this.lastObjects[a >> 2] = undefined;
+    for (const a of footprint) {
+      const last = this.lastObjects[a >> 2];
+      if (last) last.stale = true;
+    }
   }
 
   key(exec: Execution): string {
+    const now = ++this.keys;
     const parts: number[] = [];
-    for (const t of exec.threads) {
-      parts.push(this.number(JSON.stringify(threadKey(t))));
-      parts.push(t.finished ? -1 : this.chain(t));
-    }
+    for (const t of exec.threads) parts.push(this.number(threadText(t)), t.finished ? -1 : this.chain(t));
     const objects = exec.world.objects;
+    // An object whose state is in its fields is written down again when a field changed, or an
+    // object whose state it shows did (at this key: so until nothing more changes).
+    let changed = false;
+    let reused = false;
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i]!;
       const last = this.lastObjects[i];
-      if (last !== undefined && o.stateInFootprint) {
-        parts.push(last.n);
+      if (last !== undefined && !last.stale && (o.stateInFootprint || (o.stateInFields && last.trace !== null && sameFields(o, last.trace)))) {
+        reused ||= !o.stateInFootprint;
         continue;
       }
-      // Most objects are as they were at the last key: comparing the text is cheaper than looking it up.
-      const text = objectKey(o);
-      if (last === undefined || last.text !== text) this.lastObjects[i] = { text, n: this.number(text) };
-      parts.push(this.lastObjects[i]!.n);
+      changed = this.write(o, now) || changed;
     }
+    while (changed && reused) {
+      changed = false;
+      for (let i = 0; i < objects.length; i++) {
+        const last = this.lastObjects[i]!;
+        if (last.trace !== null && last.at !== now && last.shown.some((r) => this.lastObjects[r]!.changed === now)) changed = this.write(objects[i]!, now) || changed;
+      }
+    }
+    for (let i = 0; i < objects.length; i++) parts.push(this.lastObjects[i]!.n);
     const locals = exec.world.localKeys();
     if (locals.length > 0) parts.push(this.number(JSON.stringify(locals)));
     return parts.join(',');
+  }
+
+  /** Writes `o` down at key `now`; whether its text changed. */
+  private write(o: KObject, now: number): boolean {
+    const last = this.lastObjects[o.id];
+    const n = this.number(objectKey(o));
+    const changed = last === undefined || last.n !== n;
+    const trace = o.stateInFields ? traceOf(o) : null;
+    this.lastObjects[o.id] = { n, at: now, changed: changed ? now : last.changed, stale: false, trace, shown: trace ? o.statesShown().map((x) => x.id) : [] };
+    return changed;
   }
 
   /** The number of the thread's results so far, extending the chain it was last seen with. */
@@ -113,18 +144,15 @@ function objectKey(o: KObject): string {
 
 const STEP_NUMBER = /"step":-?\d+|\bsteps? \d+/g;
 
-/** A thread's part of the key, but for its results. */
-function threadKey(t: KThread): unknown[] {
-  return [
-    t.status,
-    t.waiting ? `${t.waiting.op} ${t.waiting.on.name}` : '',
-    t.held.map((h) => `${h.lock.name}:${h.mode}:${h.lockClass ?? ''}`),
-    [t.preemptCount, t.irqsDisabled, t.pagefaultsDisabled, t.rcuReadDepth],
-    t.spinReads ?? [],
-    t.lines,
-    t.nonBlocking,
-    t.nesting ? `${t.nesting.lock.name}/${t.nesting.subclass}` : '',
-  ];
+/** A thread's part of the key, but for its results: one string, built without arrays (a key is written at every state). */
+function threadText(t: KThread): string {
+  let held = '';
+  for (const h of t.held) held += `${h.lock.name}:${h.mode}:${h.lockClass ?? ''}\u0001`;
+  return (
+    `${t.status}\u0000${t.waiting ? `${t.waiting.op} ${t.waiting.on.name}` : ''}\u0000${held}\u0000` +
+    `${t.preemptCount},${t.irqsDisabled},${t.pagefaultsDisabled},${t.rcuReadDepth}\u0000${t.spinReads ? t.spinReads.join(',') : ''}\u0000` +
+    `${t.lines.join(',')}\u0000${t.nonBlocking.join('\u0001')}\u0000${t.nesting ? `${t.nesting.lock.name}/${t.nesting.subclass}` : ''}`
+  );
 }
 
 let unique = 0;

@@ -90,6 +90,17 @@ export abstract class KObject {
    * down again only after such a step (core/fingerprint.ts); otherwise at every state.
    */
   readonly stateInFootprint: boolean = false;
+  /**
+   * Whether what `snapshot` shows is decided by this object's own fields (the data in them, and the
+   * names of the objects and threads they hold) and by the states of `statesShown()`: true of the
+   * engine's models of kernel structures. The state cache then writes the object down again only
+   * when a field changed, or one of those objects did (core/field-trace.ts); otherwise at every state.
+   */
+  readonly stateInFields: boolean = false;
+  /** The objects whose state, not only their name, this object's snapshot shows (see `stateInFields`). */
+  statesShown(): readonly KObject[] {
+    return [];
+  }
   /** The footprints of steps that touch this object alone, by mode, and functions returning them (made on first use). */
   private alone: { fp: readonly Access[]; fn: () => readonly Access[] }[] | null = null;
 

@@ -70,6 +70,11 @@ export interface McopyOps {
 
 /** A `struct userfaultfd_ctx` and the file that carries it. */
 export class UserfaultfdCtx extends KObject {
+  override readonly stateInFields = true;
+  /** Its snapshot shows the ranges of the VMAs registered. */
+  override statesShown(): readonly KObject[] {
+    return this.registered;
+  }
   readonly kind = 'userfaultfd_ctx';
   /** `ctx->mm`: the mm of the process that made the userfaultfd; the ctx holds an `mm_count` on it. */
   readonly mm: MmStruct;

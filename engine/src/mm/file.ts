@@ -19,6 +19,10 @@ export interface FileOperations {
  * it, threads that hold it for a while. The last `fput` calls `->release` and frees it.
  */
 export class File extends KObject {
+  override readonly stateInFields = true;
+  override statesShown(): readonly KObject[] {
+    return [this.f_count];
+  }
   readonly kind = 'file';
   readonly f_count: Counter;
   readonly f_op: FileOperations;
