@@ -23,7 +23,7 @@ export interface ExploreOptions {
   reduction?: 'dpor' | 'none';
   /**
    * Remember the states explored in full and stop an execution that comes back to one (stateful
-   * DPOR, search/state-cache.ts). On by default, looking states up every 4 steps from the 500th
+   * DPOR, search/state-cache.ts). On by default, looking states up at every step from the 500th
    * execution on; a number n looks them up every n steps from the first; `false` explores without.
    */
   stateCache?: boolean | number;

@@ -36,12 +36,12 @@ import { untaken } from './wakeup-tree.ts';
  */
 
 /**
- * States are looked up and remembered at every KEY_EVERY-th depth only (`stateCache: true`; a
- * number n looks them up every n steps): a key costs several steps' time. Two paths to one state
- * have one depth, so a state between two such depths that comes back is stopped at within
- * KEY_EVERY - 1 steps, where its successors come back too.
+ * States are looked up and remembered at every KEY_EVERY-th depth (`stateCache: true`; a number n
+ * looks them up every n steps). At every depth: a key costs about a step's time, since only what
+ * changed since the last key is written down again (core/fingerprint.ts), and a state that comes
+ * back by a path of another length is then seen at once.
  */
-export const KEY_EVERY = 4;
+export const KEY_EVERY = 1;
 
 /**
  * With `stateCache: true` (the default), states are written down from the START_AFTER-th execution
