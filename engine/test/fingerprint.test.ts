@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { caseIds, getCase } from '../src/cases/index.ts';
 import { Execution } from '../src/core/execution.ts';
 import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
+import { KEY_EVERY } from '../src/core/search/state-cache.ts';
 import { explore, type Scenario } from '../src/index.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
 import { rng } from './support/random.ts';
@@ -94,7 +95,7 @@ describe('the state cache\'s keys', () => {
     const s = programScenario(randomProgram(1), 'program 1');
     expect(explore(s, { reduction: 'none' }).stats.states).toBeUndefined();
     expect(explore(s, { stateCache: false }).stats.states).toBeUndefined();
-    expect(explore(s).options.stateCache).toBe(4);
+    expect(explore(s).options.stateCache).toBe(KEY_EVERY);
     expect(() => explore(s, { stateCache: 'yes' as unknown as boolean })).toThrow('explore: stateCache must be true, false or an integer ≥ 1, got "yes"');
     expect(() => explore(s, { stateCache: 0 })).toThrow('explore: stateCache must be true, false or an integer ≥ 1, got 0');
   });
