@@ -52,6 +52,7 @@ export class StateKeys {
   private readonly lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
   private results: { seen: unknown[]; chain: number[] }[] = [];
+  private lastLocals: { keys: string[]; n: number } | null = null;
   /** Keys written down so far. */
   private keys = 0;
 
@@ -105,9 +106,19 @@ export class StateKeys {
       }
     }
     for (let i = 0; i < objects.length; i++) parts.push(this.lastObjects[i]!.n);
-    const locals = exec.world.localKeys();
-    if (locals.length > 0) parts.push(this.number(JSON.stringify(locals)));
-    return parts.join(',');
+    parts.push(this.localsNumber(exec.world.localKeys()));
+    // Each number as two UTF-16 code units: a short key, built without writing numbers out as text.
+    const codes: number[] = [];
+    for (const n of parts) codes.push((n + 2) & 0xffff, (n + 2) >>> 16);
+    return String.fromCharCode(...codes);
+  }
+
+  /** The number of what the layers above keep (World.localKeys), unchanged while each part is the same string. */
+  private localsNumber(locals: string[]): number {
+    const last = this.lastLocals;
+    if (last && last.keys.length === locals.length && last.keys.every((k, i) => k === locals[i])) return last.n;
+    this.lastLocals = { keys: locals, n: this.number(locals.join('\u0000')) };
+    return this.lastLocals.n;
   }
 
   /** Writes `o` down at key `now`; whether its text changed. */

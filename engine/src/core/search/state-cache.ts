@@ -58,20 +58,22 @@ export const START_AFTER = 500;
  */
 export const GIVE_UP_AFTER = 2_000;
 
-/** Per thread, the accesses of its steps from a state on. */
-export type Summary = Set<Access>[];
+/** Per thread, the accesses of its steps from a state on: one set, of `access * threads + thread`. */
+export interface Summary {
+  threads: number;
+  accesses: Set<number>;
+}
 
 export function emptySummary(threads: number): Summary {
-  return Array.from({ length: threads }, () => new Set<Access>());
+  return { threads, accesses: new Set() };
 }
 
 export function addAccesses(summary: Summary, tid: number, footprint: readonly Access[]): void {
-  const set = summary[tid]!;
-  for (const a of footprint) set.add(a);
+  for (const a of footprint) summary.accesses.add(a * summary.threads + tid);
 }
 
 export function mergeSummary(into: Summary, from: Summary): void {
-  for (let t = 0; t < into.length; t++) for (const a of from[t]!) into[t]!.add(a);
+  for (const x of from.accesses) into.accesses.add(x);
 }
 
 export interface Known {
@@ -105,13 +107,13 @@ export class StateCache {
 
 const MODES: Mode[] = [READ, WRITE, ADD];
 
-/** Whether a step with `footprint` conflicts with any access in `accesses`. */
-function conflicts(footprint: readonly Access[], accesses: Set<Access>): boolean {
-  if (accesses.size === 0) return false;
+/** Whether a step with `footprint` conflicts with any access of thread `p` in `summary`. */
+function conflicts(footprint: readonly Access[], summary: Summary, p: number): boolean {
+  const { accesses, threads } = summary;
   for (const a of footprint) {
     const obj = a & ~3;
     const mode = (a & 3) as Mode;
-    for (const m of MODES) if (modesConflict(mode, m) && accesses.has(obj + m)) return true;
+    for (const m of MODES) if (modesConflict(mode, m) && accesses.has((obj + m) * threads + p)) return true;
   }
   return false;
 }
@@ -124,7 +126,7 @@ function conflicts(footprint: readonly Access[], accesses: Set<Access>): boolean
 export function raceSummary(path: Path, stack: readonly Node[], summary: Summary): void {
   // A step that happens before a thread's last step on the path happens before all it does beyond;
   // so does one that happens before (or is) the step that woke it since.
-  const last = Array.from({ length: summary.length }, (_, p) => path.lastOf(p));
+  const last = Array.from({ length: summary.threads }, (_, p) => path.lastOf(p));
   const woken = last.map((l, p) => {
     for (let j = l + 1; j < path.length; j++) if (path.steps[j]!.woke.includes(p)) return j;
     return -1;
@@ -132,14 +134,14 @@ export function raceSummary(path: Path, stack: readonly Node[], summary: Summary
   for (let i = 0; i < path.length; i++) {
     const step = path.steps[i]!;
     const node = stack[i]!;
-    for (let p = 0; p < summary.length; p++) {
-      if (p === step.tid || !conflicts(step.footprint, summary[p]!)) continue;
+    for (let p = 0; p < summary.threads; p++) {
+      if (p === step.tid || !conflicts(step.footprint, summary, p)) continue;
       if (last[p]! >= 0 && path.hb(i, last[p]!)) continue;
       const w = woken[p]!;
       if (w >= 0 && (w === i || path.hb(i, w))) continue;
-      const g = globalThis as any;
-      if (node.runnable.includes(p)) { g.__one = (g.__one ?? 0) + 1; addBranch(node, p); }
-      else if (!node.postponed.includes(p)) { g.__all = (g.__all ?? 0) + 1; for (const r of node.runnable) addBranch(node, r); }
+      if (node.runnable.includes(p)) addBranch(node, p);
+      // A postponed acquisition waits for the mutex: it races with the acquisition of the holder, where it was free.
+      else if (!node.postponed.includes(p)) for (const r of node.runnable) addBranch(node, r);
     }
   }
 }
