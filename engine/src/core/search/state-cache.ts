@@ -56,7 +56,7 @@ export const START_AFTER = 500;
  * (a failure in most executions leaves no state clean to remember; keys would only cost time).
  * Sound: from then on it is the stateless search, and each stop before it raced what it skipped.
  */
-export const GIVE_UP_AFTER = 2_000;
+export const GIVE_UP_AFTER = 8_000;
 
 /** Per thread, the accesses of its steps from a state on: one set, of `access * threads + thread`. */
 export interface Summary {
