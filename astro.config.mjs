@@ -12,17 +12,30 @@ import { clientChunks } from './src/lib/client-chunks.ts';
 
 /**
  * The playground's runner (src/playground/runner.ts, the one bundle built as a worker) explores
- * without the liveness check, so its bundle leaves the liveness search out (about 2 KB gzipped of
- * the playground's 200 KB budget): `explore(s, { liveness: true })` there would say so in one line.
- * The case widgets' search, which does run it, is a module worker of the page's own build and keeps it.
+ * without the liveness check, so its bundle leaves the liveness search out, and with it the lassos
+ * (the schedules only a liveness search gives) and their replay: about 3 KB gzipped of the
+ * playground's 200 KB budget. `explore(s, { liveness: true })` or replaying a lasso there says so in
+ * one line. The case widgets' search, which does run it, is a module worker of the page's own build
+ * and keeps it.
  */
+const NO_LIVENESS = 'the playground explores without the liveness check; run explore(s, { liveness: true }) with the engine in Node';
 const noLivenessInRunner = {
   name: 'interleave:no-liveness-in-runner',
   /** @param {string} id */
   load(id) {
-    if (!id.replaceAll('\\', '/').endsWith('/engine/dist/core/liveness/search.js')) return null;
-    const message = 'the playground explores without the liveness check; run explore(s, { liveness: true }) with the engine in Node';
-    return `export function exploreLiveness() { throw new Error(${JSON.stringify(message)}); }`;
+    const path = id.replaceAll('\\', '/');
+    if (path.endsWith('/engine/dist/core/liveness/search.js')) {
+      return `export function exploreLiveness() { throw new Error(${JSON.stringify(NO_LIVENESS)}); }`;
+    }
+    if (path.endsWith('/engine/dist/core/liveness/lasso.js')) {
+      const replay = 'the playground replays no lasso (a schedule with a loop comes from the liveness check); replay it with the engine in Node';
+      return [
+        "export function isLasso(token) { return typeof token === 'string' && token.includes('('); }",
+        `export function replayLasso() { throw new Error(${JSON.stringify(replay)}); }`,
+        `export function encodeLasso() { throw new Error(${JSON.stringify(replay)}); }`,
+      ].join('\n');
+    }
+    return null;
   },
 };
 

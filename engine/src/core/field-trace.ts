@@ -9,122 +9,67 @@ import { KThread } from './thread.ts';
  * threads (by index). It skips functions, the object's world, id and name, and step numbers.
  *
  * A trace decides only whether the snapshot is written down again, never what the key holds: an
- * object whose fields, and the objects whose states it shows, are as they were has the snapshot it
- * had (KObject.stateInFields).
+ * object whose fields, and the objects whose states it shows (KObject.statesShown), are as they were
+ * has the snapshot it had.
  */
 export type Trace = unknown[];
 
-const OBJ = '\u0000@';
-const THREAD = '\u0000%';
-const ARRAY = '\u0000[';
-const MAP = '\u0000m';
-const SET = '\u0000s';
-const OBJECT = '\u0000{';
-const END = '\u0000}';
 /** Plain data nested deeper than this is not traced: the object's snapshot is written down at every key. */
 const MAX_DEPTH = 6;
 const OWN = new Set(['world', 'id', 'name', 'alone']);
+const OBJECT = '\u0000@';
+const THREAD = '\u0000%';
+const END = '\u0000.';
 
-/** Thrown (one value, no stack) where the data nests deeper than MAX_DEPTH. */
-const TOO_DEEP = Symbol('too deep');
+/** Writes a trace, or (`check`) compares one with what the fields hold now. */
+class Walk {
+  i = 0;
+  readonly t: Trace;
+  readonly check: boolean;
+  readonly world: unknown;
 
-function record(v: unknown, t: Trace, world: unknown, depth: number): void {
-  if (typeof v !== 'object' || v === null) {
-    if (typeof v !== 'function') t.push(v);
-    return;
+  constructor(t: Trace, check: boolean, world: unknown) {
+    this.t = t;
+    this.check = check;
+    this.world = world;
   }
-  if (v instanceof KObject) {
-    t.push(OBJ, v.name);
-    return;
+
+  /** The next value of the trace: written, or compared. */
+  put(x: unknown): boolean {
+    if (this.check && this.t[this.i] !== x) return false;
+    this.t[this.i++] = x;
+    return true;
   }
-  if (v instanceof KThread) {
-    t.push(THREAD, v.index);
-    return;
-  }
-  if (v === world) return;
-  if (depth > MAX_DEPTH) throw TOO_DEEP;
-  if (Array.isArray(v)) {
-    t.push(ARRAY, v.length);
-    for (const x of v) record(x, t, world, depth + 1);
-  } else if (v instanceof Map) {
-    t.push(MAP, v.size);
-    for (const [k, x] of v) {
-      record(k, t, world, depth + 1);
-      record(x, t, world, depth + 1);
+
+  /** Walks `v`; false at the first difference, or where the data nests deeper than MAX_DEPTH. */
+  value(v: unknown, depth: number): boolean {
+    if (typeof v === 'function' || v === this.world) return true;
+    if (typeof v !== 'object' || v === null) return this.put(v);
+    if (depth > 0 && v instanceof KObject) return this.put(OBJECT) && this.put(v.name);
+    if (v instanceof KThread) return this.put(THREAD) && this.put(v.index);
+    if (depth > MAX_DEPTH || !this.put(v.constructor)) return false;
+    if (v instanceof Map) {
+      for (const [k, x] of v) if (!this.value(k, depth + 1) || !this.value(x, depth + 1)) return false;
+    } else if (v instanceof Set || Array.isArray(v)) {
+      for (const x of v) if (!this.value(x, depth + 1)) return false;
+    } else {
+      for (const key in v) {
+        if (key === 'step' || (depth === 0 && OWN.has(key))) continue;
+        if (!this.put(key) || !this.value((v as Record<string, unknown>)[key], depth + 1)) return false;
+      }
     }
-  } else if (v instanceof Set) {
-    t.push(SET, v.size);
-    for (const x of v) record(x, t, world, depth + 1);
-  } else {
-    t.push(OBJECT);
-    for (const key in v) {
-      if (key === 'step') continue;
-      t.push(key);
-      record((v as Record<string, unknown>)[key], t, world, depth + 1);
-    }
-    t.push(END);
+    return this.put(END);
   }
-}
-
-/** Where the trace goes on after `v`, or -1 where `v` differs from it. */
-function compare(v: unknown, t: unknown[], i: number, world: unknown): number {
-  if (typeof v !== 'object' || v === null) {
-    if (typeof v === 'function') return i;
-    return t[i] === v ? i + 1 : -1;
-  }
-  if (v instanceof KObject) return t[i] === OBJ && t[i + 1] === v.name ? i + 2 : -1;
-  if (v instanceof KThread) return t[i] === THREAD && t[i + 1] === v.index ? i + 2 : -1;
-  if (v === world) return i;
-  if (Array.isArray(v)) {
-    if (t[i] !== ARRAY || t[i + 1] !== v.length) return -1;
-    i += 2;
-    for (const x of v) if ((i = compare(x, t, i, world)) < 0) return -1;
-    return i;
-  }
-  if (v instanceof Map) {
-    if (t[i] !== MAP || t[i + 1] !== v.size) return -1;
-    i += 2;
-    for (const [k, x] of v) if ((i = compare(k, t, i, world)) < 0 || (i = compare(x, t, i, world)) < 0) return -1;
-    return i;
-  }
-  if (v instanceof Set) {
-    if (t[i] !== SET || t[i + 1] !== v.size) return -1;
-    i += 2;
-    for (const x of v) if ((i = compare(x, t, i, world)) < 0) return -1;
-    return i;
-  }
-  if (t[i++] !== OBJECT) return -1;
-  for (const key in v) {
-    if (key === 'step') continue;
-    if (t[i] !== key) return -1;
-    if ((i = compare((v as Record<string, unknown>)[key], t, i + 1, world)) < 0) return -1;
-  }
-  return t[i] === END ? i + 1 : -1;
 }
 
 /** The trace of `o`'s own fields, or null where its data nests too deep to trace. */
 export function traceOf(o: KObject): Trace | null {
   const t: Trace = [];
-  try {
-    for (const key in o) {
-      if (OWN.has(key) || key === 'step') continue;
-      t.push(key);
-      record((o as unknown as Record<string, unknown>)[key], t, o.world, 0);
-    }
-  } catch (e) {
-    if (e === TOO_DEEP) return null;
-    throw e;
-  }
-  return t;
+  return new Walk(t, false, o.world).value(o, 0) ? t : null;
 }
 
 /** Whether `o`'s own fields hold what they held when `trace` was taken. */
-export function sameFields(o: KObject, values: Trace): boolean {
-  let i = 0;
-  for (const key in o) {
-    if (OWN.has(key) || key === 'step') continue;
-    if (values[i] !== key) return false;
-    if ((i = compare((o as unknown as Record<string, unknown>)[key], values, i + 1, o.world)) < 0) return false;
-  }
-  return i === values.length;
+export function sameFields(o: KObject, trace: Trace): boolean {
+  const w = new Walk(trace, true, o.world);
+  return w.value(o, 0) && w.i === trace.length;
 }

@@ -52,7 +52,6 @@ export class StateKeys {
   private readonly lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
   private results: { seen: unknown[]; chain: number[] }[] = [];
-  private lastLocals: { keys: string[]; n: number } | null = null;
   /** Keys written down so far. */
   private keys = 0;
 
@@ -92,7 +91,7 @@ export class StateKeys {
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i]!;
       const last = this.lastObjects[i];
-      if (last !== undefined && !last.stale && (o.stateInFootprint || (o.stateInFields && last.trace !== null && sameFields(o, last.trace)))) {
+      if (last !== undefined && !last.stale && (o.stateInFootprint || (last.trace !== null && sameFields(o, last.trace)))) {
         reused ||= !o.stateInFootprint;
         continue;
       }
@@ -106,19 +105,12 @@ export class StateKeys {
       }
     }
     for (let i = 0; i < objects.length; i++) parts.push(this.lastObjects[i]!.n);
-    parts.push(this.localsNumber(exec.world.localKeys()));
+    // What the layers above keep: the leak finder's key is one string, kept until it changes (and its hash with it).
+    parts.push(this.number(exec.world.localKeys().join('\u0000')));
     // Each number as two UTF-16 code units: a short key, built without writing numbers out as text.
     const codes: number[] = [];
     for (const n of parts) codes.push((n + 2) & 0xffff, (n + 2) >>> 16);
     return String.fromCharCode(...codes);
-  }
-
-  /** The number of what the layers above keep (World.localKeys), unchanged while each part is the same string. */
-  private localsNumber(locals: string[]): number {
-    const last = this.lastLocals;
-    if (last && last.keys.length === locals.length && last.keys.every((k, i) => k === locals[i])) return last.n;
-    this.lastLocals = { keys: locals, n: this.number(locals.join('\u0000')) };
-    return this.lastLocals.n;
   }
 
   /** Writes `o` down at key `now`; whether its text changed. */
@@ -126,7 +118,7 @@ export class StateKeys {
     const last = this.lastObjects[o.id];
     const n = this.number(objectKey(o));
     const changed = last === undefined || last.n !== n;
-    const trace = o.stateInFields ? traceOf(o) : null;
+    const trace = o.stateInFootprint ? null : traceOf(o);
     this.lastObjects[o.id] = { n, at: now, changed: changed ? now : last.changed, stale: false, trace, shown: trace ? o.statesShown().map((x) => x.id) : [] };
     return changed;
   }

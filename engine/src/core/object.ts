@@ -91,13 +91,10 @@ export abstract class KObject {
    */
   readonly stateInFootprint: boolean = false;
   /**
-   * Whether what `snapshot` shows is decided by this object's own fields (the data in them, and the
-   * names of the objects and threads they hold) and by the states of `statesShown()`: true of the
-   * engine's models of kernel structures. The state cache then writes the object down again only
-   * when a field changed, or one of those objects did (core/field-trace.ts); otherwise at every state.
+   * The objects whose state, beyond their name, this object's snapshot shows (an mm shows its
+   * counts). The state cache writes an object that is not a primitive down again when one of its
+   * own fields changed (core/field-trace.ts) or one of these did.
    */
-  readonly stateInFields: boolean = false;
-  /** The objects whose state, not only their name, this object's snapshot shows (see `stateInFields`). */
   statesShown(): readonly KObject[] {
     return [];
   }

@@ -76,7 +76,6 @@ export type CxllibHandleFault = (mm: MmStruct, addr: number, size: number, flags
  * `accel_touch` steps; the page tables it reads are shared with everyone who faults or unmaps.
  */
 export class CxlAccelerator extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'cxl_accelerator';
   readonly mm: MmStruct;
   readonly addr: number;

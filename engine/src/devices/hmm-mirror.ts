@@ -51,7 +51,6 @@ import { down_read, up_read } from '../sync/rwsem.ts';
  * read; the snapshot is hmm_range_snapshot (later hmm_range_fault with HMM_RANGE_SNAPSHOT).
  */
 export class HmmMirrorGpu extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'hmm_mirror_device';
   /** The driver's lock on the device page table: a sleeping lock. */
   readonly mutex: Mutex;

@@ -70,7 +70,6 @@ export interface McopyOps {
 
 /** A `struct userfaultfd_ctx` and the file that carries it. */
 export class UserfaultfdCtx extends KObject {
-  override readonly stateInFields = true;
   /** Its snapshot shows the ranges of the VMAs registered. */
   override statesShown(): readonly KObject[] {
     return this.registered;

@@ -49,7 +49,6 @@ function commandText(cmd: number): string {
 
 /** The device's hardware command register (`PCI_COMMAND` in its config space). */
 export class PciCommandRegister extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'pci_command';
   private cmd: number;
   /** The last write that changed the MEMORY bit. */
@@ -78,7 +77,6 @@ export class PciCommandRegister extends KObject {
 
 /** One BAR of the device: a window of device memory (its registers). */
 export class PciBar extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'pci_bar';
   readonly index: number;
   private data = 0;
@@ -103,7 +101,6 @@ export class PciBar extends KObject {
 
 /** `struct pci_dev`: the hardware, its command register and its BARs. */
 export class PciDev extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'pci_dev';
   readonly command: PciCommandRegister;
   readonly bars: PciBar[];
@@ -127,7 +124,6 @@ export class PciDev extends KObject {
 
 /** `vdev->vconfig`'s PCI_COMMAND: the command register as the user sees it; `__vfio_pci_memory_enabled` reads it. */
 export class VirtualCommand extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'vfio_vconfig';
   private cmd: number;
 
@@ -153,7 +149,6 @@ export class VirtualCommand extends KObject {
 
 /** `vdev->vma_list`: one `struct vfio_pci_mmap_vma` per VMA whose page-table entries map a BAR. */
 export class VmaList extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'vma_list';
   private readonly list: VmArea[] = [];
 
@@ -198,7 +193,6 @@ export interface VfioPciOptions {
  * device's memory decode is on.
  */
 export class VfioPciDevice extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'vfio_pci_device';
   readonly pdev: PciDev;
   readonly vconfig: VirtualCommand;

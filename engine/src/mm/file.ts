@@ -19,7 +19,6 @@ export interface FileOperations {
  * it, threads that hold it for a while. The last `fput` calls `->release` and frees it.
  */
 export class File extends KObject {
-  override readonly stateInFields = true;
   override statesShown(): readonly KObject[] {
     return [this.f_count];
   }

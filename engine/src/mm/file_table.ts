@@ -18,7 +18,6 @@ import { current } from './process.ts';
  * intel-svm page-request thread, whose mmput may be the last) needs it.
  */
 export class DelayedFput extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'delayed_fput_list';
   private readonly files: File[] = [];
   /** Where the worker sleeps until work is scheduled. */

@@ -8,7 +8,6 @@ import { fput, type File } from './file.ts';
 
 /** `struct files_struct`: a process's table of open files, shared by its tasks. */
 export class FilesStruct extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'files_struct';
   /** One reference per task that shares the table. */
   readonly count: Counter;

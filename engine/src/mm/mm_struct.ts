@@ -41,7 +41,6 @@ const DEFAULT_START_BRK = 0x800000;
  * use of it is a use after free that names the step that freed it.
  */
 export class MmStruct extends KObject {
-  override readonly stateInFields = true;
   /** Its snapshot shows its counts and whether each VMA was freed. */
   override statesShown(): readonly KObject[] {
     return [this.mm_users, this.mm_count, ...this.mmap];

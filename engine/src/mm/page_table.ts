@@ -46,7 +46,6 @@ const MAX_SLOTS_PER_VMA = 64;
  * (`footprint`); so a fault on one page and a copy from another commute, as they do in the kernel.
  */
 export class PageTable extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'page_table';
   readonly mm: MmStruct;
   /** Present pages: first address → page size. */

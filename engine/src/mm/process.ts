@@ -10,7 +10,6 @@ import { MmStruct, type MmOptions } from './mm_struct.ts';
 
 /** A `struct task_struct`: one thread of a process, with its own references to the mm and the files. */
 export class Task extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'task_struct';
   readonly process: Process;
   /** `tsk->mm`: null once exit_mm has run. */
@@ -52,7 +51,6 @@ function tasks(world: World): Map<KThread, Task> {
  * must die, which the leak finder checks once every thread has finished.
  */
 export class Process extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'process';
   readonly mm: MmStruct;
   readonly files: FilesStruct;

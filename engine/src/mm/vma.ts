@@ -61,7 +61,6 @@ export function checkRange(what: string, start: number, len: number, pageSize = 
  * step that found the VMA, as kernel code does.
  */
 export class VmArea extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'vm_area_struct';
   readonly vm_mm: MmStruct;
   readonly vm_start: number;

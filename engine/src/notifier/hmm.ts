@@ -46,7 +46,6 @@ export interface HmmMirrorOps {
 
 /** A `struct hmm_mirror`: one driver mirroring the mm. */
 export class HmmMirror extends KObject {
-  override readonly stateInFields = true;
   /** Its snapshot shows whether it is on the hmm's list. */
   override statesShown(): readonly KObject[] {
     return [this.hmm];
@@ -69,7 +68,6 @@ export class HmmMirror extends KObject {
 
 /** A `struct hmm_range`: a driver's view of [start, end); `valid` is false while an invalidation is in progress. */
 export class HmmRange extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'hmm_range';
   hmm: Hmm | null = null;
   start = 0;
@@ -127,7 +125,6 @@ export interface HmmCallbacks {
  * hmm_release and hmm_invalidate_range_start/end.
  */
 export class Hmm extends KObject {
-  override readonly stateInFields = true;
   /** Its snapshot shows whether each range is valid. */
   override statesShown(): readonly KObject[] {
     return this.ranges;

@@ -33,7 +33,6 @@ export interface MmuIntervalNotifierOps {
 
 /** The interval part of an mm's `struct mmu_notifier_subscriptions`. */
 export class MmuIntervalTree extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'mmu_interval_tree';
   readonly mm: MmStruct;
   readonly intervals: MmuIntervalNotifier[] = [];
@@ -81,7 +80,6 @@ export class MmuIntervalTree extends KObject {
 
 /** A `struct mmu_interval_notifier`: one driver's subscription to [start, end). */
 export class MmuIntervalNotifier extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'mmu_interval_notifier';
   readonly tree: MmuIntervalTree;
   readonly start: number;

@@ -35,7 +35,6 @@ interface Invalidation {
  * (`deviceAccess` checks that).
  */
 export class MmuNotifier extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'mmu_notifier';
   readonly ops: MmuNotifierOps;
   /** The mm it was registered on (kept after unregistering, as the kernel keeps `subscription->mm`). */

@@ -29,7 +29,6 @@ import type { MmuNotifier } from './mmu_notifier.ts';
  * waits only for the callbacks on that mm.
  */
 export class MmuNotifierSubscriptions extends KObject implements MmuNotifierHooks {
-  override readonly stateInFields = true;
   readonly kind = 'mmu_notifier_subscriptions';
   readonly mm: MmStruct;
   /** The subscriptions, newest first (as hlist_add_head leaves them). */

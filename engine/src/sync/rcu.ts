@@ -33,7 +33,6 @@ interface GracePeriodWait {
  * first moment it may run is the order that exposes a use after free soonest).
  */
 export class Rcu extends KObject implements Waitable {
-  override readonly stateInFields = true;
   readonly kind = 'rcu';
   readonly readers = new Set<KThread>();
   readonly waits: GracePeriodWait[] = [];

@@ -26,7 +26,6 @@ import { WaitQueue, wait_event, wake_up, wake_up_all } from '../../sync/waitqueu
 
 /** `oom_reaper_list`: the victim waiting for the reaper (its mm, here), and the reaper's wait queue. */
 export class OomReaperList extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'oom_reaper_list';
   private victim: MmStruct | null;
   readonly oom_reaper_wait: WaitQueue;
@@ -63,7 +62,6 @@ export class OomReaperList extends KObject {
 
 /** The OOM bits of `mm->flags`: MMF_OOM_SKIP, set once the reaper is done with the mm. */
 export class MmOomFlags extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'mm_flags';
   private skip = false;
   /** Where an allocation that is waiting for the OOM killer to free memory waits (see `wait_for_memory`). */

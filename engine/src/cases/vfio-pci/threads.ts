@@ -28,7 +28,6 @@ export const ANON_AT = 0x300000;
  * so the timeline can show it.
  */
 export class UserView extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'user_view';
   private readonly seen: string[] = [];
 

@@ -8,7 +8,6 @@ import { Flag, Iotlb, type IntelIommu, type PageResponse } from './iommu.ts';
 
 /** The device's answer register: the page group response to its outstanding page request. */
 export class PageResponseRegister extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'prg_response';
   private answer: PageResponse | null = null;
   /** Where the device waits for the answer. */
@@ -38,7 +37,6 @@ export type DmaOutcome = 'done' | 'page requested' | 'PASID not present' | 'INVA
 
 /** The device's record of its accesses (only its own DMA touches it). */
 export class DmaLog extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'dma_log';
   readonly outcomes = new Map<number, DmaOutcome>();
 
@@ -53,7 +51,6 @@ export class DmaLog extends KObject {
  * programs the PASID into it and may tell it to stop; it reports when it is idle.
  */
 export class SvmDevice extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'svm_device';
   readonly iommu: IntelIommu;
   /** Woken when it is programmed, and when it goes idle. */

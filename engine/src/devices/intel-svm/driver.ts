@@ -20,7 +20,6 @@ export interface SvmApi {
 
 /** The driver's per-file context (`file->private_data`): its devices and the PASID they use. */
 export class SvmCtx extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'svm_ctx';
   readonly devices: readonly SvmDevice[];
   pasid: number | null = null;

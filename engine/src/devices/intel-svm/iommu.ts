@@ -14,7 +14,6 @@ import type { SvmDevice } from './device.ts';
 
 /** A flag some threads wait on and one sets (kept apart from busier objects, so that waiting on it conflicts only with setting it). */
 export class Flag extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'flag';
   private set_ = false;
   private readonly what: string;
@@ -44,7 +43,6 @@ export type PageResponse = 'SUCCESS' | 'INVALID' | 'FAILURE';
 
 /** The IOMMU's PASID table: PASID → the pgd a walk for that PASID starts from (the entry is present). */
 export class PasidTable extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'pasid_table';
   readonly entries = new Map<number, PageTable>();
 
@@ -56,7 +54,6 @@ export class PasidTable extends KObject {
 
 /** The IDR of bound PASIDs: PASID → its `struct intel_svm`. */
 export class PasidIdr extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'idr';
   readonly map = new Map<number, IntelSvm>();
   /** The next PASID idr_alloc hands out (PASID 0 is not used). */
@@ -75,7 +72,6 @@ export class PasidIdr extends KObject {
  * is used even if the table entry has been cleared since.
  */
 export class Iotlb extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'iotlb';
   readonly pasidCache = new Map<number, PageTable>();
   readonly tlb = new Set<string>();
@@ -102,7 +98,6 @@ export interface PageRequest {
  * waits for.
  */
 export class PageRequestQueue extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'prq';
   readonly ring: PageRequest[] = [];
   readonly irq: WaitQueue;
@@ -162,7 +157,6 @@ const svmOfNotifier = new WeakMap<MmuNotifier, IntelSvm>();
  * files that hold a binding hold a `private_data` reference to it, for the leak finder.
  */
 export class IntelSvm extends KObject {
-  override readonly stateInFields = true;
   readonly kind = 'intel_svm';
   readonly iommu: IntelIommu;
   readonly notifier: MmuNotifier;
