@@ -32,9 +32,11 @@ export function fingerprint(exec: Execution): string {
  * object) is written down as text once and numbered, so a key is a short list of numbers:
  *
  * - a synchronization primitive is written down again only after a step whose footprint names it
- *   (KObject.stateInFootprint); any other object at every state, since a footprint does not name
- *   every object whose snapshot a step changes (an mm's snapshot shows its counters, which are
- *   objects of their own);
+ *   (KObject.stateInFootprint); any other object when one of its own fields changed (compared with
+ *   a trace of them, core/field-trace.ts: a footprint does not name every object a step changes) or
+ *   an object whose state its snapshot shows did (KObject.statesShown: an mm shows its counts);
+ * - what was written down holds from one execution to the next: a new one replayed to where the
+ *   last branched writes down again only what the steps between touched (`rewind`);
  * - a thread's results are numbered as a chain (the results so far, then the next), so a step adds
  *   one link instead of writing down every result since the thread started. A result is written
  *   down when the thread receives it (an array an operation returned, as it was then).
@@ -45,9 +47,9 @@ export function fingerprint(exec: Execution): string {
 export class StateKeys {
   private readonly numbers = new Map<string, number>();
   /**
-   * Per object: the number of its text when last written down, the keys it was written down and last changed at, whether a step
-   * has touched it since, and (for an object whose state is in its fields) the trace of its fields
-   * and the ids of the objects whose states it shows.
+   * Per object: the number of its text when last written down, the keys it was written down and
+   * last changed at, whether a step has touched it since, and (but for a primitive) the trace of
+   * its fields and the ids of the objects whose states it shows.
    */
   private readonly lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
@@ -84,7 +86,7 @@ export class StateKeys {
     const parts: number[] = [];
     for (const t of exec.threads) parts.push(this.number(threadText(t)), t.finished ? -1 : this.chain(t));
     const objects = exec.world.objects;
-    // An object whose state is in its fields is written down again when a field changed, or an
+    // An object other than a primitive is written down again when a field changed, or when an
     // object whose state it shows did (at this key: so until nothing more changes).
     let changed = false;
     let reused = false;
