@@ -16,7 +16,9 @@ import { clientChunks } from './src/lib/client-chunks.ts';
  * (the schedules only a liveness search gives) and their replay: about 3 KB gzipped of the
  * playground's 200 KB budget. `explore(s, { liveness: true })` or replaying a lasso there says so in
  * one line. The case widgets' search, which does run it, is a module worker of the page's own build
- * and keeps it.
+ * and keeps it. The runner's state cache also writes every object other than a primitive down at
+ * every key instead of comparing its fields first (core/field-trace.ts): the same keys, found more
+ * slowly on a large search, for about 0.6 KB.
  */
 const NO_LIVENESS = 'the playground explores without the liveness check; run explore(s, { liveness: true }) with the engine in Node';
 const noLivenessInRunner = {
@@ -26,6 +28,9 @@ const noLivenessInRunner = {
     const path = id.replaceAll('\\', '/');
     if (path.endsWith('/engine/dist/core/liveness/search.js')) {
       return `export function exploreLiveness() { throw new Error(${JSON.stringify(NO_LIVENESS)}); }`;
+    }
+    if (path.endsWith('/engine/dist/core/field-trace.js')) {
+      return 'export function traceOf() { return null; }\nexport function sameFields() { return false; }';
     }
     if (path.endsWith('/engine/dist/core/liveness/lasso.js')) {
       const replay = 'the playground replays no lasso (a schedule with a loop comes from the liveness check); replay it with the engine in Node';

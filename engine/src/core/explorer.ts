@@ -150,7 +150,7 @@ export function exploreScenario(
       const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep, depth, o.maxSteps);
       if (known) {
         // Explored before, with no more asleep than now: race what lies beyond with this path, and stop.
-        raceSummary(path, stack, known.summary, exec.threads.length);
+        raceSummary(path, stack, known.summary);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
         stats.revisits!++;
@@ -192,7 +192,7 @@ export function exploreScenario(
     if (!caching) return;
     parent.clean &&= node.clean;
     if (node.key === null) return;
-    if (node.clean) cache!.remember(node.key, node.sleep.keys(), node.summary!, d, node.reach - d);
+    if (node.clean) cache!.remember(node.key, { sleep: [...node.sleep.keys()], summary: node.summary!, depth: d, height: node.reach - d });
     const into = summaryOf(d - 1);
     if (into) mergeSummary(into, node.summary!);
   };

@@ -14,62 +14,79 @@ import { KThread } from './thread.ts';
  */
 export type Trace = unknown[];
 
-/** Plain data nested deeper than this is not traced: the object's snapshot is written down at every key. */
-const MAX_DEPTH = 6;
-const OWN = new Set(['world', 'id', 'name', 'alone']);
 const OBJECT = '\u0000@';
 const THREAD = '\u0000%';
 const END = '\u0000.';
+/** Plain data nested deeper than this is not traced: the object's snapshot is written down at every key. */
+const MAX_DEPTH = 6;
+const OWN = new Set(['world', 'id', 'name', 'alone']);
 
-/** Writes a trace, or (`check`) compares one with what the fields hold now. */
-class Walk {
-  i = 0;
-  readonly t: Trace;
-  readonly check: boolean;
-  readonly world: unknown;
+/** Thrown (one value, no stack) where the data nests deeper than MAX_DEPTH. */
+const TOO_DEEP = Symbol('too deep');
 
-  constructor(t: Trace, check: boolean, world: unknown) {
-    this.t = t;
-    this.check = check;
-    this.world = world;
-  }
+/** A key of a plain object that holds state (not a step number, nor, at the top, the object's identity). */
+const isState = (key: string, depth: number) => key !== 'step' && !(depth === 0 && OWN.has(key));
 
-  /** The next value of the trace: written, or compared. */
-  put(x: unknown): boolean {
-    if (this.check && this.t[this.i] !== x) return false;
-    this.t[this.i++] = x;
-    return true;
-  }
-
-  /** Walks `v`; false at the first difference, or where the data nests deeper than MAX_DEPTH. */
-  value(v: unknown, depth: number): boolean {
-    if (typeof v === 'function' || v === this.world) return true;
-    if (typeof v !== 'object' || v === null) return this.put(v);
-    if (depth > 0 && v instanceof KObject) return this.put(OBJECT) && this.put(v.name);
-    if (v instanceof KThread) return this.put(THREAD) && this.put(v.index);
-    if (depth > MAX_DEPTH || !this.put(v.constructor)) return false;
+/** Writes the trace of `v` into `t`. */
+function record(v: unknown, t: Trace, world: unknown, depth: number): void {
+  if (typeof v === 'function' || v === world) return;
+  if (typeof v !== 'object' || v === null) t.push(v);
+  else if (depth > 0 && v instanceof KObject) t.push(OBJECT, v.name);
+  else if (v instanceof KThread) t.push(THREAD, v.index);
+  else {
+    if (depth > MAX_DEPTH) throw TOO_DEEP;
+    t.push(v.constructor);
     if (v instanceof Map) {
-      for (const [k, x] of v) if (!this.value(k, depth + 1) || !this.value(x, depth + 1)) return false;
+      for (const [k, x] of v) {
+        record(k, t, world, depth + 1);
+        record(x, t, world, depth + 1);
+      }
     } else if (v instanceof Set || Array.isArray(v)) {
-      for (const x of v) if (!this.value(x, depth + 1)) return false;
+      for (const x of v) record(x, t, world, depth + 1);
     } else {
       for (const key in v) {
-        if (key === 'step' || (depth === 0 && OWN.has(key))) continue;
-        if (!this.put(key) || !this.value((v as Record<string, unknown>)[key], depth + 1)) return false;
+        if (!isState(key, depth)) continue;
+        t.push(key);
+        record((v as Record<string, unknown>)[key], t, world, depth + 1);
       }
     }
-    return this.put(END);
+    t.push(END);
   }
+}
+
+/** Where the trace goes on after `v`, or -1 where `v` differs from it. */
+function compare(v: unknown, t: Trace, i: number, world: unknown, depth: number): number {
+  if (typeof v === 'function' || v === world) return i;
+  if (typeof v !== 'object' || v === null) return t[i] === v ? i + 1 : -1;
+  if (depth > 0 && v instanceof KObject) return t[i] === OBJECT && t[i + 1] === v.name ? i + 2 : -1;
+  if (v instanceof KThread) return t[i] === THREAD && t[i + 1] === v.index ? i + 2 : -1;
+  if (t[i++] !== v.constructor) return -1;
+  if (v instanceof Map) {
+    for (const [k, x] of v) if ((i = compare(k, t, i, world, depth + 1)) < 0 || (i = compare(x, t, i, world, depth + 1)) < 0) return -1;
+  } else if (v instanceof Set || Array.isArray(v)) {
+    for (const x of v) if ((i = compare(x, t, i, world, depth + 1)) < 0) return -1;
+  } else {
+    for (const key in v) {
+      if (!isState(key, depth)) continue;
+      if (t[i] !== key || (i = compare((v as Record<string, unknown>)[key], t, i + 1, world, depth + 1)) < 0) return -1;
+    }
+  }
+  return t[i] === END ? i + 1 : -1;
 }
 
 /** The trace of `o`'s own fields, or null where its data nests too deep to trace. */
 export function traceOf(o: KObject): Trace | null {
   const t: Trace = [];
-  return new Walk(t, false, o.world).value(o, 0) ? t : null;
+  try {
+    record(o, t, o.world, 0);
+  } catch (e) {
+    if (e === TOO_DEEP) return null;
+    throw e;
+  }
+  return t;
 }
 
 /** Whether `o`'s own fields hold what they held when `trace` was taken. */
 export function sameFields(o: KObject, trace: Trace): boolean {
-  const w = new Walk(trace, true, o.world);
-  return w.value(o, 0) && w.i === trace.length;
+  return compare(o, trace, 0, o.world, 0) === trace.length;
 }

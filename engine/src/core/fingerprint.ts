@@ -64,20 +64,22 @@ export class StateKeys {
   }
 
   /**
-   * A new execution, replayed to the state where the last one branched: what the steps between
-   * that state and the last key touched is written down again, and the objects made since
-   * (`objects` were made by then) are forgotten. The rest holds as it was at the last key.
+   * A new execution, replayed to the state where the last one branched: the primitives that the
+   * steps between that state and the last key touched are written down again, and the objects
+   * made since (`objects` were made by then) are forgotten. The rest is compared as at any key.
    */
   rewind(between: readonly { footprint: readonly Access[] }[], objects: number): void {
     for (const s of between) this.touched(s.footprint);
     this.lastObjects.length = Math.min(this.lastObjects.length, objects);
+    // An object that showed the state of one made since is written down again.
+    for (const last of this.lastObjects) if (last && last.shown.some((r) => r >= objects)) last.stale = true;
   }
 
-  /** A step with this footprint was taken: the objects it names are written down again. */
+  /** A step with this footprint was taken: the primitives it names are written down again. */
   touched(footprint: readonly Access[]): void {
     for (const a of footprint) {
       const last = this.lastObjects[a >> 2];
-      if (last) last.stale = true;
+      if (last && last.trace === null) last.stale = true; // another object is compared field by field
     }
   }
 

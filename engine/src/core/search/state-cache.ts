@@ -72,34 +72,14 @@ export function addAccesses(summary: Summary, tid: number, footprint: readonly A
   for (const a of footprint) summary.accesses.add(a * summary.threads + tid);
 }
 
-export function mergeSummary(into: Summary, from: Summary | Kept): void {
-  for (const x of from instanceof Int32Array ? from : from.accesses) into.accesses.add(x);
-}
-
-/** A summary kept with a known state: its accesses sorted, in a quarter of the memory of a set. */
-export type Kept = Int32Array;
-
-function keep(summary: Summary): Kept {
-  return Int32Array.from(summary.accesses).sort();
-}
-
-function has(kept: Kept, x: number): boolean {
-  let lo = 0;
-  let hi = kept.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = kept[mid]!;
-    if (v === x) return true;
-    if (v < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+export function mergeSummary(into: Summary, from: Summary): void {
+  for (const x of from.accesses) into.accesses.add(x);
 }
 
 export interface Known {
   /** The threads asleep in the state when it was explored. */
   sleep: number[];
-  summary: Kept;
+  summary: Summary;
   /** The depth it was explored at, and the most steps an execution took beyond it. */
   depth: number;
   height: number;
@@ -120,20 +100,20 @@ export class StateCache {
     return k;
   }
 
-  /** Remembers a state explored in full (the first time only). */
-  remember(key: string, sleep: Iterable<number>, summary: Summary, depth: number, height: number): void {
-    if (!this.known.has(key)) this.known.set(key, { sleep: [...sleep], summary: keep(summary), depth, height });
+  remember(key: string, known: Known): void {
+    if (!this.known.has(key)) this.known.set(key, known);
   }
 }
 
 const MODES: Mode[] = [READ, WRITE, ADD];
 
 /** Whether a step with `footprint` conflicts with any access of thread `p` in `summary`. */
-function conflicts(footprint: readonly Access[], summary: Kept, threads: number, p: number): boolean {
+function conflicts(footprint: readonly Access[], summary: Summary, p: number): boolean {
+  const { accesses, threads } = summary;
   for (const a of footprint) {
     const obj = a & ~3;
     const mode = (a & 3) as Mode;
-    for (const m of MODES) if (modesConflict(mode, m) && has(summary, (obj + m) * threads + p)) return true;
+    for (const m of MODES) if (modesConflict(mode, m) && accesses.has((obj + m) * threads + p)) return true;
   }
   return false;
 }
@@ -143,10 +123,10 @@ function conflicts(footprint: readonly Access[], summary: Kept, threads: number,
  * each step of the path and each other thread whose summary it conflicts with, that thread (or,
  * where it cannot run, every thread that can) becomes a branch of the state before the step.
  */
-export function raceSummary(path: Path, stack: readonly Node[], summary: Kept, threads: number): void {
+export function raceSummary(path: Path, stack: readonly Node[], summary: Summary): void {
   // A step that happens before a thread's last step on the path happens before all it does beyond;
   // so does one that happens before (or is) the step that woke it since.
-  const last = Array.from({ length: threads }, (_, p) => path.lastOf(p));
+  const last = Array.from({ length: summary.threads }, (_, p) => path.lastOf(p));
   const woken = last.map((l, p) => {
     for (let j = l + 1; j < path.length; j++) if (path.steps[j]!.woke.includes(p)) return j;
     return -1;
@@ -154,8 +134,8 @@ export function raceSummary(path: Path, stack: readonly Node[], summary: Kept, t
   for (let i = 0; i < path.length; i++) {
     const step = path.steps[i]!;
     const node = stack[i]!;
-    for (let p = 0; p < threads; p++) {
-      if (p === step.tid || !conflicts(step.footprint, summary, threads, p)) continue;
+    for (let p = 0; p < summary.threads; p++) {
+      if (p === step.tid || !conflicts(step.footprint, summary, p)) continue;
       if (last[p]! >= 0 && path.hb(i, last[p]!)) continue;
       const w = woken[p]!;
       if (w >= 0 && (w === i || path.hb(i, w))) continue;
