@@ -6,8 +6,9 @@ import { untaken } from './wakeup-tree.ts';
 /**
  * The state cache: stateful DPOR. A state the search has explored in full is remembered, by its
  * fingerprint (core/fingerprint.ts), with the threads asleep when it was explored, a summary of
- * every step taken from it, its depth and its height (how many steps the executions beyond it took). When an execution comes back to it, it stops there:
- * what lies beyond was explored already. This follows two papers:
+ * every step taken from it, its depth and its height (the most steps an execution took beyond it).
+ * When an execution comes back to it, it stops there: what lies beyond was explored already. This
+ * follows two papers:
  *
  * - Godefroid, "Partial-order methods for the verification of concurrent systems" (LNCS 1032,
  *   1996), Chapter 6, state-space caching with sleep sets: a state explored with sleep set S
@@ -24,9 +25,10 @@ import { untaken } from './wakeup-tree.ts';
  * of the steps it had pending where an execution below ended. A race between a step of the path
  * and a thread's summary adds that thread to the state before the step, or every thread that can
  * run there when it cannot (Flanagan and Godefroid's rule), unless it is asleep or explored there.
- * Two kinds of step are not races: one that happens before the thread's last step on the path
- * (and so before all it does beyond), and one before which the thread's acquisition of a held
- * mutex was postponed (it races with the holder's acquisition instead, as in races.ts).
+ * Three kinds of step are not races: one that happens before the thread's last step on the path
+ * (and so before all it does beyond); one that happens before, or is, the step that woke the
+ * thread since (its next step follows the wake-up); and one before which the thread's acquisition
+ * of a held mutex was postponed (it races with the holder's acquisition instead, as in races.ts).
  *
  * Only states whose whole subtree is clean are remembered: no execution below failed or was cut
  * at maxSteps. So a stop never hides a failure, and the shortest failure is still found. Two paths
