@@ -50,7 +50,7 @@ function caseRows(): string {
       for (const [label, params] of [['default', {}], [size(SCALED[id]!), SCALED[id]!]] as const) {
         const { report, ms } = measure(id, { variant: v.id, ...params });
         const verdict = report.incomplete ? `${report.verdict} (${report.incomplete.bound})` : report.verdict;
-          const shortest = report.counterexample ? `${report.counterexample.steps.length} steps` : '';
+        const shortest = report.counterexample ? `${report.counterexample.steps.length} steps` : '';
         lines.push(`| ${id} | ${v.id} | ${label} | ${verdict} | ${fmt(report.stats.executions)} | ${secs(ms)} | ${shortest} |`);
       }
     }

@@ -36,7 +36,8 @@ export function fingerprint(exec: Execution): string {
  *   a trace of them, core/field-trace.ts: a footprint does not name every object a step changes) or
  *   an object whose state its snapshot shows did (KObject.statesShown: an mm shows its counts);
  * - what was written down holds from one execution to the next: a new one replayed to where the
- *   last branched writes down again only what the steps between touched (`rewind`);
+ *   last branched writes down again the primitives that the steps between touched, and compares
+ *   the other objects as at any key (`rewind`);
  * - a thread's results are numbered as a chain (the results so far, then the next), so a step adds
  *   one link instead of writing down every result since the thread started. A result is written
  *   down when the thread receives it (an array an operation returned, as it was then).
@@ -53,7 +54,7 @@ export class StateKeys {
    */
   private readonly lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
-  private results: { seen: unknown[]; chain: number[] }[] = [];
+  private readonly results: { seen: unknown[]; chain: number[] }[] = [];
   /** Keys written down so far. */
   private keys = 0;
 
