@@ -3,7 +3,7 @@ import { caseIds, getCase } from '../src/cases/index.ts';
 import { Execution } from '../src/core/execution.ts';
 import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
 import { KEY_EVERY } from '../src/core/search/state-cache.ts';
-import { explore, type Scenario } from '../src/index.ts';
+import { atomic_inc, complete, explore, scenario, spin_until, wait_event, wait_for_completion, wake_up, type Op, type Scenario } from '../src/index.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
 import { rng } from './support/random.ts';
 import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.ts';
@@ -90,6 +90,54 @@ describe('the state cache\'s keys', () => {
     expect(explore(large, { stateCache: false }).stats.executions).toBeGreaterThan(500);
     expect(explore(large).stats.revisits).toBeGreaterThan(0);
   });
+
+  // A waiter that slept and one that did not: the waiting operation returned nothing, so the thread's
+  // state is the same once it has returned (its own frames are gone), and so are key and fingerprint.
+  const waits: [string, (k: Parameters<Parameters<typeof scenario>[1]>[0]) => { wait: () => Op<void>; signal: () => Op<void> }][] = [
+    ['wait_event', (k) => {
+      const wq = k.waitqueue('wq');
+      const c = k.atomic('c');
+      return { wait: () => wait_event(wq, () => c.value > 0, 'c > 0'), signal: function* () { yield* atomic_inc(c); yield* wake_up(wq); } };
+    }],
+    ['spin_until', (k) => {
+      const c = k.atomic('c');
+      return { wait: () => spin_until(() => c.value > 0, 'c > 0'), signal: () => atomic_inc(c) };
+    }],
+    ['wait_for_completion', (k) => {
+      const done = k.completion('done');
+      return { wait: () => wait_for_completion(done), signal: () => complete(done) };
+    }],
+  ];
+  for (const [name, make] of waits) {
+    it(`see one state after ${name}, whether it slept or not`, () => {
+      const s = scenario(`after ${name}`, (k) => {
+        const { wait, signal } = make(k);
+        const d = k.atomic('d');
+        k.thread('waiter', function* () {
+          yield* wait();
+          yield* atomic_inc(d);
+        });
+        k.thread('signaller', function* () {
+          yield* signal();
+        });
+      });
+      const run = (first: 'waiter' | 'signaller') => {
+        const exec = new Execution(s);
+        const tid = (n: string) => exec.threads.find((t) => t.name === n)!.index;
+        if (first === 'waiter') exec.step(tid('waiter'));
+        while (exec.threads[tid('signaller')]!.runnable) exec.step(tid('signaller'));
+        exec.step(tid('waiter'));
+        return exec;
+      };
+      const slept = run('waiter');
+      const straight = run('signaller');
+      expect(slept.steps[0]!.blocked).toBe(true);
+      expect(straight.steps.at(-1)!.blocked).toBe(false);
+      expect(slept.threads[0]!.finished).toBe(false);
+      expect(fingerprint(slept)).toBe(fingerprint(straight));
+      expect(new StateKeys().key(slept)).toBe(new StateKeys().key(straight));
+    });
+  }
 
   it('are not used with another reduction, and stateCache must be a boolean', () => {
     const s = programScenario(randomProgram(1), 'program 1');

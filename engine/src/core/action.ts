@@ -196,10 +196,11 @@ class At<T> extends Iterated<T> {
 }
 
 /**
- * Runs the kernel operation `op` as one unit for the liveness check's state identity (see
- * core/fingerprint.ts): once it returns, the results its steps received are replaced by its
- * return value, the only thing its caller sees of it. So a `down_read` that slept and one that did
- * not leave their thread in the same state. Sound for any operation: its own frames are gone once it
+ * Runs the kernel operation `op` as one unit for state identity (core/fingerprint.ts: the liveness
+ * check's and the state cache's): once it returns, the results its steps received are replaced by
+ * its return value, the only thing its caller sees of it. So a `down_read` or a `wait_event` that
+ * slept and one that did not leave their thread in the same state. Sound for an operation whose code
+ * writes nothing of its caller's (the engine's locks and waits): its own frames are gone once it
  * returns.
  */
 export function settled<T>(op: Op<T>): Op<T> {

@@ -1,4 +1,4 @@
-import { act, perform, wakeAct, type Op } from '../core/action.ts';
+import { act, perform, settled, wakeAct, type Op } from '../core/action.ts';
 import { KObject, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -70,7 +70,11 @@ export class Completion extends KObject implements Waitable {
 }
 
 /** Sleeps until the completion is done, then consumes one `complete` (none after `complete_all`). */
-export function* wait_for_completion(c: Completion): Op<void> {
+export function wait_for_completion(c: Completion): Op<void> {
+  return settled(waitForCompletion(c));
+}
+
+function* waitForCompletion(c: Completion): Op<void> {
   if (!(yield* perform(act('wait_for_completion', c, WRITE, (t) => c.wait(t, true))))) return;
   while (yield* perform(wakeAct('wait_for_completion', c, WRITE, (t) => c.wait(t, false)))) {
     // woken, but a newcomer took the completion first: sleep again
