@@ -9,7 +9,7 @@ export { Kernel } from './kernel.ts';
 export { CoreKernel } from './core-kernel.ts';
 
 // Core
-export { act, wakeAct, dynamicAct, perform, at, settled, type Action, type Op, type ThreadBody } from './core/action.ts';
+export { act, wakeAct, dynamicAct, perform, at, settled, iterate, type Action, type Op, type ThreadBody } from './core/action.ts';
 export { KObject, READ, WRITE, ADD, access, type Access, type Mode, type ObjectState } from './core/object.ts';
 export { KThread, currentThread, type ThreadStatus, type ThreadOptions, type Held, type WaitInfo, type Waitable } from './core/thread.ts';
 export { World, type LockEvent, type WorldObserver, type EndFailure } from './core/world.ts';

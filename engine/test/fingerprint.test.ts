@@ -3,7 +3,10 @@ import { caseIds, getCase } from '../src/cases/index.ts';
 import { Execution } from '../src/core/execution.ts';
 import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
 import { KEY_EVERY } from '../src/core/search/state-cache.ts';
-import { atomic_inc, complete, explore, scenario, spin_until, wait_event, wait_for_completion, wake_up, type Op, type Scenario } from '../src/index.ts';
+import {
+  atomic_inc, atomic_read, complete, explore, iterate, mmap_write_lock, mmap_write_unlock, scenario, spin_until, userLoad, wait_event, wait_for_completion, wake_up,
+  type Op, type Scenario,
+} from '../src/index.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
 import { rng } from './support/random.ts';
 import { randomSyncProgram, syncProgramScenario } from './support/sync-programs.ts';
@@ -138,6 +141,71 @@ describe('the state cache\'s keys', () => {
       expect(new StateKeys().key(slept)).toBe(new StateKeys().key(straight));
     });
   }
+
+  /** Steps thread `name` of `exec` until its next step is `op` (or it cannot run). */
+  const runUntil = (exec: Execution, name: string, op: string | null) => {
+    const t = exec.threads.find((x) => x.name === name)!;
+    while (t.runnable && t.pending?.op !== op) exec.step(t.index);
+    return t;
+  };
+  const sameState = (a: Execution, b: Execution) => {
+    expect(fingerprint(a)).toBe(fingerprint(b));
+    expect(new StateKeys().key(a)).toBe(new StateKeys().key(b));
+  };
+
+  it('see one state after a page fault, whether mmap_read_trylock took the lock or the fault slept in down_read', () => {
+    const s = scenario('fault', (k) => {
+      const P = k.process('P');
+      P.mm.addVma(0x10000, 0x1000);
+      const d = k.atomic('d');
+      P.thread('T', function* () {
+        yield* userLoad(0x10000);
+        yield* atomic_inc(d);
+      });
+      k.thread('W', function* () {
+        yield* mmap_write_lock(P.mm);
+        yield* mmap_write_unlock(P.mm);
+      });
+    });
+    const straight = new Execution(s);
+    runUntil(straight, 'T', 'atomic_add'); // atomic_inc's step
+    runUntil(straight, 'W', null);
+    const slept = new Execution(s);
+    runUntil(slept, 'W', 'up_write');
+    const t = runUntil(slept, 'T', 'down_read'); // the trylock failed
+    slept.step(t.index);
+    expect(t.status).toBe('waiting');
+    runUntil(slept, 'W', null);
+    runUntil(slept, 'T', 'atomic_add');
+    expect(t.finished).toBe(false);
+    expect(slept.steps.length).toBeGreaterThan(straight.steps.length);
+    sameState(straight, slept);
+  });
+
+  it('see one state at an iteration of `iterate`, whatever earlier iterations received', () => {
+    const s = scenario('loop', (k) => {
+      const c = k.atomic('c');
+      k.thread('L', function* () {
+        yield* iterate(0, function* (i) {
+          if (i === 2) return null;
+          yield* atomic_read(c);
+          return i + 1;
+        });
+      });
+      k.thread('I', function* () {
+        yield* atomic_inc(c);
+      });
+    });
+    const run = (first: 'L' | 'I') => {
+      const exec = new Execution(s);
+      exec.step(exec.threads.find((t) => t.name === first)!.index);
+      exec.step(exec.threads.find((t) => t.name !== first)!.index);
+      return exec;
+    };
+    const [readZero, readOne] = [run('L'), run('I')];
+    expect(readZero.threads[0]!.finished).toBe(false);
+    sameState(readZero, readOne);
+  });
 
   it('are not used with another reduction, and stateCache must be a boolean', () => {
     const s = programScenario(randomProgram(1), 'program 1');

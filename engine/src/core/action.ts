@@ -239,3 +239,22 @@ class Settled<T> extends Iterated<T> {
     return this.op.return(value);
   }
 }
+
+/**
+ * A loop whose iterations carry nothing but `state` from one to the next: `body(state)` runs an
+ * iteration and returns the next state, or null to end the loop. For state identity (as `settled`),
+ * a thread in an iteration holds that iteration's state and the results since it began, not what
+ * earlier iterations received; so a kernel thread's main loop (prq_event_thread) that comes back to
+ * a state it was in is seen to. Sound where `body` writes nothing of its caller's: only `state`
+ * carries over. The state must be plain data (a number, a string, a flag).
+ */
+export function* iterate<S>(state: S, body: (state: S) => Op<S | null>): Op<void> {
+  const t = currentThread();
+  const from = t.received.length;
+  for (let s: S | null = state; s !== null; s = yield* body(s)) {
+    t.received.length = from;
+    t.received.push(s);
+  }
+  t.received.length = from;
+  t.received.push(undefined);
+}

@@ -1,4 +1,4 @@
-import { dynamicAct, perform, type Op } from '../core/action.ts';
+import { dynamicAct, perform, settled, type Op } from '../core/action.ts';
 import { READ, access } from '../core/object.ts';
 import { Violation } from '../core/violation.ts';
 import { checkAlive } from '../sync/lock.ts';
@@ -58,7 +58,11 @@ export function* handle_mm_fault(vma: VmArea, address: number, flags = 0): Op<nu
  * first without waiting, as x86 and powerpc do [U]), finds the VMA and resolves the fault. No VMA, or
  * one that does not allow the access, is SIGSEGV.
  */
-export function* do_page_fault(mm: MmStruct, address: number, flags = 0): Op<UserFault> {
+export function do_page_fault(mm: MmStruct, address: number, flags = 0): Op<UserFault> {
+  return settled(pageFault(mm, address, flags));
+}
+
+function* pageFault(mm: MmStruct, address: number, flags: number): Op<UserFault> {
   const lock = mm.mmap_lock;
   if (!(yield* down_read_trylock(lock))) yield* down_read(lock);
   const vma = yield* find_vma(mm, address);
@@ -91,10 +95,10 @@ function* userAccess(op: string, address: number, flags: number): Op<UserFault> 
 
 /** A load by user space from `address` of its own mm: faults the page in if it is not there. */
 export function userLoad(address: number): Op<UserFault> {
-  return userAccess('load', address, 0);
+  return settled(userAccess('load', address, 0));
 }
 
 /** A store by user space to `address` of its own mm: faults the page in if it is not there. */
 export function userStore(address: number): Op<UserFault> {
-  return userAccess('store', address, FAULT_FLAG_WRITE);
+  return settled(userAccess('store', address, FAULT_FLAG_WRITE));
 }

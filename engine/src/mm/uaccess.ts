@@ -1,4 +1,4 @@
-import { dynamicAct, perform, type Op } from '../core/action.ts';
+import { dynamicAct, perform, settled, type Op } from '../core/action.ts';
 import { READ } from '../core/object.ts';
 import type { KThread } from '../core/thread.ts';
 import { mightSleep } from '../sync/context.ts';
@@ -56,10 +56,10 @@ function* copyUser(op: string, address: number, n: number, flags: number): Op<nu
  * disabled (pagefault_disable, kmap_atomic, a spinlock): then it returns at once, taking no lock.
  */
 export function copy_from_user(from: number, n: number): Op<number> {
-  return copyUser('copy_from_user', from, n, 0);
+  return settled(copyUser('copy_from_user', from, n, 0));
 }
 
 /** Copies `n` bytes to user address `to`; as copy_from_user, with a write fault. */
 export function copy_to_user(to: number, n: number): Op<number> {
-  return copyUser('copy_to_user', to, n, FAULT_FLAG_WRITE);
+  return settled(copyUser('copy_to_user', to, n, FAULT_FLAG_WRITE));
 }

@@ -1,5 +1,5 @@
 /** The device: DMA through the PASID, with page requests for missing pages. */
-import { act, at, dynamicAct, perform, type Op } from '../../core/action.ts';
+import { act, at, dynamicAct, iterate, perform, type Op } from '../../core/action.ts';
 import { READ, WRITE, access, type Access } from '../../core/object.ts';
 import type { KThread } from '../../core/thread.ts';
 import { Violation } from '../../core/violation.ts';
@@ -172,12 +172,15 @@ export function dmaStartsWhen(dev: SvmDevice): string {
  */
 export function* svm_device_dma(dev: SvmDevice, addresses: readonly number[]): Op<void> {
   yield* at('dma.start', woken_wait_event(dev.wq, () => dev.pasid !== null, dmaStartsWhen(dev)));
-  for (const address of addresses) {
+  yield* iterate(0, function* (i) {
+    const address = addresses[i];
+    if (address === undefined) return null;
     const r = yield* at('dma.translate', ats_translate(dev, address));
-    if (r === 'stopped') break;
-    if (r !== 'not-present') continue;
+    if (r === 'stopped') return null;
+    if (r !== 'not-present') return i + 1;
     yield* at('dma.wait', wait_event(dev.response.wq, () => dev.response.value !== null, `the answer to ${dev.name}'s page request`));
     yield* at('dma.response', page_response(dev, address));
-  }
+    return i + 1;
+  });
   yield* at('dma.idle', dma_idle(dev));
 }

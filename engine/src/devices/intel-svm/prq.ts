@@ -1,5 +1,5 @@
 /** The page-request thread. */
-import { act, at, dynamicAct, perform, type Op } from '../../core/action.ts';
+import { act, at, dynamicAct, iterate, perform, type Op } from '../../core/action.ts';
 import { READ, WRITE, access } from '../../core/object.ts';
 import type { MmStruct } from '../../mm/mm_struct.ts';
 import { hex } from '../../mm/vma.ts';
@@ -81,13 +81,14 @@ function* qi_submit_sync(iommu: IntelIommu, req: PageRequest, result: PageRespon
  * for it).
  */
 export function* prq_event_thread(iommu: IntelIommu, handle: PrqFaultHandler, alsoWake: readonly WaitQueue[] = []): Op<void> {
-  for (let first = true; ; first = false) {
+  yield* iterate(true, function* (first) {
     const next = yield* prq_next(iommu, first);
-    if (!next) break;
+    if (!next) return null;
     const { req, found } = next;
     const result: PageResponse = found ? yield* handle(found.svm, found.mm, req) : 'FAILURE';
     yield* at('prq.respond', qi_submit_sync(iommu, req, result, found?.svm ?? null));
-  }
+    return false;
+  });
   const prq = iommu.prq;
   yield* at('prq.stop', perform(
     act('prq_stop', prq.stopped, WRITE, () => {
