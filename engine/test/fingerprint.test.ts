@@ -182,6 +182,32 @@ describe('the state cache\'s keys', () => {
     sameState(straight, slept);
   });
 
+  it('see one state in a wait_event that found its condition false once or twice', () => {
+    const s = scenario('twice', (k) => {
+      const wq = k.waitqueue('wq');
+      const c = k.atomic('c');
+      k.thread('waiter', function* () {
+        yield* wait_event(wq, () => c.value >= 2, 'c >= 2');
+      });
+      k.thread('waker', function* () {
+        yield* atomic_inc(c);
+        yield* wake_up(wq);
+        yield* atomic_inc(c);
+        yield* wake_up(wq);
+      });
+    });
+    const run = (order: string) => {
+      const exec = new Execution(s);
+      for (const n of order) exec.step(n === 'w' ? 0 : 1);
+      return exec;
+    };
+    const twice = run('wkkwk'); // checks, sleeps; woken; checks again at c = 1, sleeps
+    const once = run('kkwk'); // checks at c = 1, sleeps
+    expect(twice.threads[0]!.status).toBe('waiting');
+    expect(once.threads[0]!.status).toBe('waiting');
+    sameState(twice, once);
+  });
+
   it('see one state at an iteration of `iterate`, whatever earlier iterations received', () => {
     const s = scenario('loop', (k) => {
       const c = k.atomic('c');

@@ -1,4 +1,4 @@
-import { act, perform, settled, wakeAct, type Op } from '../core/action.ts';
+import { act, iterate, perform, settled, wakeAct, type Op } from '../core/action.ts';
 import { KObject, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -75,10 +75,11 @@ export function wait_for_completion(c: Completion): Op<void> {
 }
 
 function* waitForCompletion(c: Completion): Op<void> {
-  if (!(yield* perform(act('wait_for_completion', c, WRITE, (t) => c.wait(t, true))))) return;
-  while (yield* perform(wakeAct('wait_for_completion', c, WRITE, (t) => c.wait(t, false)))) {
-    // woken, but a newcomer took the completion first: sleep again
-  }
+  // Woken, but a newcomer took the completion first: sleep again. Every retry begins in one state.
+  yield* iterate(true, function* (first) {
+    const slept = yield* perform(first ? act('wait_for_completion', c, WRITE, (t) => c.wait(t, true)) : wakeAct('wait_for_completion', c, WRITE, (t) => c.wait(t, false)));
+    return slept ? false : null;
+  });
 }
 
 /** Adds one to `done` and wakes the first waiter. */

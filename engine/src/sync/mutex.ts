@@ -1,4 +1,4 @@
-import { act, dynamicAct, perform, settled, wakeAct, type Op } from '../core/action.ts';
+import { act, dynamicAct, iterate, perform, settled, wakeAct, type Op } from '../core/action.ts';
 import { READ, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -139,9 +139,10 @@ export function mutex_lock(m: Mutex): Op<void> {
 
 function* mutexLock(m: Mutex): Op<void> {
   if (!(yield* lockStep(m))) return;
-  while (!(yield* perform(wakeAct('mutex_lock', m, WRITE, (t) => m.retry(t))))) {
-    // woken, but another thread took the mutex first: sleep again
-  }
+  // Woken, but another thread took the mutex first: sleep again. Every retry begins in one state.
+  yield* iterate(true, function* () {
+    return (yield* perform(wakeAct('mutex_lock', m, WRITE, (t) => m.retry(t)))) ? null : true;
+  });
 }
 
 /** Returns true if it took the mutex (the spin_trylock convention, unlike down_read_trylock's). */

@@ -1,4 +1,4 @@
-import { dynamicAct, perform, settled, type Op } from '../core/action.ts';
+import { dynamicAct, iterate, perform, settled, type Op } from '../core/action.ts';
 import { accessObject, trackReads, type Access } from '../core/object.ts';
 import type { KThread, Waitable, WaitInfo } from '../core/thread.ts';
 
@@ -30,10 +30,10 @@ function* spinUntil(condition: () => boolean, what: string): Op<void> {
       t.world.note(`spins until ${what}`);
       return false;
     });
-  if (yield* perform(check(true))) return;
-  while (!(yield* perform(check(false)))) {
-    // woken by a write to what it read, but the condition is still false: spin on
-  }
+  // Woken by a write to what it read, but the condition is still false: spin on. Every re-check begins in one state.
+  yield* iterate(true, function* (first) {
+    return (yield* perform(check(first))) ? null : false;
+  });
 }
 
 /** What a spinning thread waits on: the objects its condition read. */

@@ -1,4 +1,4 @@
-import { act, dynamicAct, perform, settled, type Op } from '../core/action.ts';
+import { act, dynamicAct, iterate, perform, settled, type Op } from '../core/action.ts';
 import { KObject, WRITE, access, trackReads, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { mightSleep } from './context.ts';
@@ -65,10 +65,10 @@ export function wait_event(wq: WaitQueue, condition: () => boolean, what = 'its 
 function* waitEvent(wq: WaitQueue, condition: () => boolean, what: string): Op<void> {
   const step = (first: boolean) =>
     dynamicAct('wait_event', wq, !first, () => wq.footprint(condition), (t) => wq.check(t, condition, what, first));
-  if (yield* perform(step(true))) return;
-  while (!(yield* perform(step(false)))) {
-    // woken, but the condition is still false: sleep again
-  }
+  // Woken, but the condition is still false: sleep again. Every re-check begins in one state.
+  yield* iterate(true, function* (first) {
+    return (yield* perform(step(first))) ? null : false;
+  });
 }
 
 export function* wake_up(wq: WaitQueue): Op<void> {

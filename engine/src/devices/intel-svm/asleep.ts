@@ -1,5 +1,5 @@
 /** Kernel threads that are idle when the story begins: asleep on a wait queue before the threads run. */
-import { dynamicAct, perform, settled, type Op } from '../../core/action.ts';
+import { dynamicAct, iterate, perform, settled, type Op } from '../../core/action.ts';
 import type { KThread } from '../../core/thread.ts';
 import { assertBuilding } from '../../mm/build.ts';
 import { WaitQueue } from '../../sync/waitqueue.ts';
@@ -23,7 +23,8 @@ export function woken_wait_event(wq: WaitQueue, condition: () => boolean, what: 
 }
 
 function* wokenWaitEvent(wq: WaitQueue, condition: () => boolean, what: string): Op<void> {
-  while (!(yield* perform(dynamicAct('wait_event', wq, true, () => wq.footprint(condition), (t) => wq.check(t, condition, what, false))))) {
-    // woken, but the condition is still false: asleep again
-  }
+  // Woken, but the condition is still false: asleep again. Every re-check begins in one state.
+  yield* iterate(true, function* () {
+    return (yield* perform(dynamicAct('wait_event', wq, true, () => wq.footprint(condition), (t) => wq.check(t, condition, what, false)))) ? null : true;
+  });
 }
