@@ -71,7 +71,7 @@ export function exploreScenario(
   const cache = dpor && o.stateCache > 0 ? new StateCache() : null;
   const every = o.stateCache;
   const keys = cache ? new StateKeys() : null;
-  if (cache) stats.revisits = 0;
+  if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from execution START_AFTER on (from the first with a number of steps
   // given), and not once GIVE_UP_AFTER keys have found no state again.
   const startAt = cache === null ? -1 : typeof options.stateCache === 'number' ? 0 : START_AFTER;
@@ -116,14 +116,14 @@ export function exploreScenario(
 
   /**
    * The first branch of the node's tree that can be taken, dropping those that cannot (asleep,
-   * explored, postponed, or past the preemption bound).
+   * explored, postponed, past the preemption bound, or explored at an earlier visit of the state).
    */
   const firstBranch = (node: Node, depth: number): WakeupTree | null => {
     const tree = node.tree;
     while (tree.children.length > 0) {
       const branch = tree.children[0]!;
       const tid = branch.tid;
-      if (!node.taken.has(tid) && !node.sleep.has(tid) && node.runnable.includes(tid) && budget.withinPreemptions(preemptionsWith(node, tid, depth))) return branch;
+      if (!node.taken.has(tid) && !node.sleep.has(tid) && node.runnable.includes(tid) && (node.only === null || node.only.includes(tid)) && budget.withinPreemptions(preemptionsWith(node, tid, depth))) return branch;
       tree.children.shift();
     }
     return null;
@@ -147,14 +147,25 @@ export function exploreScenario(
         keyDepth = depth;
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
-      const known = node.key === null || !caching ? null : cache!.covering(node.key, node.sleep, depth, o.maxSteps);
-      if (known) {
-        // Explored before, with no more asleep than now: race what lies beyond with this path, and stop.
+      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps);
+      if (visit) {
+        // Explored before: race what lies beyond with this path.
+        const { known, awake } = visit;
         raceSummary(path, stack, known.summary);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
-        stats.revisits!++;
-        return 'redundant';
+        if (awake.length === 0) {
+          // No more asleep than now: stop.
+          stats.revisits!++;
+          return 'redundant';
+        }
+        // Threads slept then that are awake now: each of them is explored from here, and no other
+        // thread (Godefroid's state caching with sleep sets); then it is known as explored with
+        // the threads asleep both times.
+        node.known = { ...known, sleep: known.sleep.filter((t) => node.sleep.has(t)) };
+        node.only = awake;
+        stats.reexplored!++;
+        for (const t of awake) if (!node.tree.children.some((c) => c.tid === t)) node.tree.add(untaken(t));
       }
       let branch = firstBranch(node, depth);
       if (!branch) {
@@ -192,7 +203,12 @@ export function exploreScenario(
     if (!caching) return;
     parent.clean &&= node.clean;
     if (node.key === null) return;
-    if (node.clean) cache!.remember(node.key, { sleep: [...node.sleep.keys()], summary: node.summary!, depth: d, height: node.reach - d });
+    const k = node.known;
+    if (node.clean) {
+      cache!.remember(node.key, k
+        ? { sleep: k.sleep, summary: node.summary!, depth: Math.min(k.depth, d), height: Math.max(k.height, node.reach - d) }
+        : { sleep: [...node.sleep.keys()], summary: node.summary!, depth: d, height: node.reach - d });
+    }
     const into = summaryOf(d - 1);
     if (into) mergeSummary(into, node.summary!);
   };

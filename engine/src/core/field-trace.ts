@@ -19,13 +19,12 @@ const THREAD = '\u0000%';
 const END = '\u0000.';
 /** Plain data nested deeper than this is not traced: the object's snapshot is written down at every key. */
 const MAX_DEPTH = 6;
-const OWN = new Set(['world', 'id', 'name', 'alone']);
 
 /** Thrown (one value, no stack) where the data nests deeper than MAX_DEPTH. */
 const TOO_DEEP = Symbol('too deep');
 
-/** A key of a plain object that holds state (not a step number, nor, at the top, the object's identity). */
-const isState = (key: string, depth: number) => key !== 'step' && !(depth === 0 && OWN.has(key));
+/** A key of a plain object that holds state (not a step number, nor, at the top, the object's world, identity or `alone`). */
+const isState = (key: string, depth: number) => key !== 'step' && (depth > 0 || (key !== 'world' && key !== 'id' && key !== 'name' && key !== 'alone'));
 
 /** Writes the trace of `v` into `t`. */
 function record(v: unknown, t: Trace, world: unknown, depth: number): void {

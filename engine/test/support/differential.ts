@@ -1,6 +1,7 @@
 import { Execution } from '../../src/core/execution.ts';
 import { footprintsConflict } from '../../src/core/object.ts';
-import { decodeSchedule, explore, replay, type Report, type Scenario } from '../../src/index.ts';
+import { snapshotOf } from '../../src/core/simulation.ts';
+import { decodeSchedule, explore, replay, type ExploreOptions, type Report, type Scenario, type WorldSnapshot } from '../../src/index.ts';
 import { programScenario, randomProgram } from './programs.ts';
 
 /**
@@ -120,4 +121,58 @@ function agreement(s: Scenario, a: Report, b: Report, label: string): string[] {
 /** A step bound for program `seed` that cuts some of its executions: 2 to 9 steps. */
 export function stepBoundFor(seed: number): number {
   return 2 + ((seed * 7) % 8);
+}
+
+/** An end state as state identity sees it: the snapshot without step numbers, which are history. */
+function endKey(snapshot: WorldSnapshot): string {
+  return JSON.stringify(snapshot).replace(/"step":-?\d+|\bsteps? \d+/g, 'step');
+}
+
+/**
+ * The end states of `s`'s executions that end with every thread finished, each with the fewest
+ * steps an execution took to it and how many executions ended there, as the search `options` finds
+ * them; null where it found a failure or stopped short.
+ */
+export function endsOf(s: Scenario, options: ExploreOptions): Map<string, { shortest: number; count: number }> | null {
+  const ends = new Map<string, { shortest: number; count: number }>();
+  const r = explore(s, {
+    ...options,
+    onExecution: (e) => {
+      if (e.verdict !== 'ok') return;
+      const key = endKey(e.snapshot());
+      const seen = ends.get(key);
+      ends.set(key, { shortest: Math.min(seen?.shortest ?? Infinity, e.steps), count: (seen?.count ?? 0) + 1 });
+    },
+  });
+  return r.verdict === 'ok' && r.complete ? ends : null;
+}
+
+/**
+ * The state cache against a search that reaches every end state (brute force, or the stateless
+ * search): for the end state `target`, an end check that fails exactly there must be found, in as
+ * few steps as `shortest`. A cache that stopped an execution at a state whose futures it had not all
+ * explored would miss end states. Returns what went wrong ('missed', 'longer', 'shorter'), or
+ * null, and how many states the search explored again for threads that had slept.
+ */
+export function cacheReaches(s: Scenario, target: string, shortest: number, maxExecutions: number): { problem: string | null; reexplored: number } {
+  const endingThere: Scenario = {
+    ...s,
+    instantiate() {
+      const w = s.instantiate();
+      w.atEnd(() => (endKey(snapshotOf(w)) === target ? { verdict: 'violation', message: 'the end state looked for' } : null));
+      return w;
+    },
+  };
+  const r = explore(endingThere, { stateCache: 1, maxExecutions });
+  const steps = r.counterexample?.steps.length;
+  const problem = r.verdict !== 'violation' ? 'missed' : steps! > shortest ? 'longer' : steps! < shortest ? 'shorter' : null;
+  return { problem, reexplored: r.stats.reexplored ?? 0 };
+}
+
+/** cacheReaches on program `s`'s rarest end state (the one fewest of brute force's executions end in); null where brute force finds a failure or cannot finish. */
+export function compareRarestEnd(s: Scenario, seed: number, bruteLimit: number): { seed: number; reexplored: number; problem: string | null } | null {
+  const ends = endsOf(s, { reduction: 'none', maxExecutions: bruteLimit });
+  if (!ends) return null;
+  const [target, { shortest }] = [...ends].sort(([ka, a], [kb, b]) => a.count - b.count || (ka < kb ? -1 : 1))[0]!;
+  return { seed, ...cacheReaches(s, target, shortest, bruteLimit) };
 }

@@ -92,6 +92,8 @@ export interface ExploreStats {
   states?: number;
   /** With the state cache: executions stopped at a state explored before (counted in `redundant` too). */
   revisits?: number;
+  /** With the state cache: states visited again with threads awake that slept the first time, explored again for those threads alone. */
+  reexplored?: number;
 }
 
 export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {

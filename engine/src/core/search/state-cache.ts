@@ -12,8 +12,9 @@ import { untaken } from './wakeup-tree.ts';
  *
  * - Godefroid, "Partial-order methods for the verification of concurrent systems" (LNCS 1032,
  *   1996), Chapter 6, state-space caching with sleep sets: a state explored with sleep set S
- *   covers a later visit whose sleep set contains S; a later visit with a thread awake that slept
- *   the first time is explored again.
+ *   covers a later visit whose sleep set contains S. A later visit with threads awake that slept
+ *   the first time explores those threads alone (the others sleep, as explored), and the state is
+ *   then known as explored with the threads asleep both times.
  * - Yang, Chen, Gopalakrishnan and Kirby, "Efficient stateful dynamic partial order reduction"
  *   (SPIN 2008): a dynamic reduction finds races as the steps are taken, so stopping at a known
  *   state would hide the races between the new path to it and the steps beyond it. Those steps
@@ -94,16 +95,20 @@ export class StateCache {
     return this.known.size;
   }
 
-  /** The known state that covers a visit at `depth` with `sleep` asleep, where maxSteps cuts nothing beyond; or null. */
-  covering(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number): Known | null {
+  /**
+   * The known state visited again at `depth` with `sleep` asleep, where maxSteps cuts nothing
+   * beyond, and the threads asleep then that are awake now (none: the state is covered); or null.
+   */
+  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number): { known: Known; awake: number[] } | null {
     const k = this.known.get(key);
     if (!k || (depth > k.depth && depth + k.height >= maxSteps)) return null;
-    for (const t of k.sleep) if (!sleep.has(t)) return null;
-    return k;
+    return { known: k, awake: k.sleep.filter((t) => !sleep.has(t)) };
   }
 
+  /** Remembers a state explored in full; explored again with fewer threads asleep, what is known of it then. */
   remember(key: string, known: Known): void {
-    if (!this.known.has(key)) this.known.set(key, known);
+    const k = this.known.get(key);
+    if (!k || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.known.set(key, known);
   }
 }
 
