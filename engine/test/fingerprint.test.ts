@@ -83,15 +83,11 @@ describe('the state cache\'s keys', () => {
     }
   });
 
-  it('start after 500 executions by default, and at once with a number of steps', () => {
+  it('are looked up from the first execution by default', () => {
     const small = getCase('vfio-pci').build({ variant: 'fixed' });
-    const large = getCase('cxl').build({ variant: 'fixed' });
-    const stateless = explore(small, { stateCache: false }).stats.executions;
-    expect(stateless).toBeLessThan(500);
-    expect(explore(small).stats.revisits).toBe(0);
-    expect(explore(small, { stateCache: 4 }).stats.revisits).toBeGreaterThan(0);
-    expect(explore(large, { stateCache: false }).stats.executions).toBeGreaterThan(500);
-    expect(explore(large).stats.revisits).toBeGreaterThan(0);
+    const r = explore(small);
+    expect(r.stats.revisits).toBeGreaterThan(0);
+    expect(r.stats.executions).toBeLessThan(explore(small, { stateCache: false }).stats.executions);
   });
 
   // A waiter that slept and one that did not: the waiting operation returned nothing, so the thread's

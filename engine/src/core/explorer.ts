@@ -10,7 +10,7 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
-import { GIVE_UP_AFTER, START_AFTER, StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
+import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
 import { StateKeys } from './fingerprint.ts';
 import { exploreLiveness } from './liveness/search.ts';
 
@@ -72,10 +72,8 @@ export function exploreScenario(
   const every = o.stateCache;
   const keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = stats.reexplored = 0;
-  // States are written down from execution START_AFTER on (from the first with a number of steps
-  // given), and not once GIVE_UP_AFTER keys have found no state again.
-  const startAt = cache === null ? -1 : typeof options.stateCache === 'number' ? 0 : START_AFTER;
-  let caching = startAt === 0;
+  // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again.
+  let caching = cache !== null;
   let keyed = 0;
   /** The depth of the last state written down. */
   let keyDepth = 0;
@@ -273,7 +271,6 @@ export function exploreScenario(
     }
     const branch = nextBranch();
     if (!branch || !budget.anotherExecution()) break;
-    if (stats.executions === startAt) caching = true; // the states on the path so far are not remembered
     // Replay the prefix in a fresh world, then take the alternative.
     stack.length = branch.depth + 1;
     // The steps between the last key and the branch: what they touched is written down again.

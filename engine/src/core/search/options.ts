@@ -23,8 +23,8 @@ export interface ExploreOptions {
   reduction?: 'dpor' | 'none';
   /**
    * Remember the states explored in full and stop an execution that comes back to one (stateful
-   * DPOR, search/state-cache.ts). On by default, looking states up at every step from the 500th
-   * execution on; a number n looks them up every n steps from the first; `false` explores without.
+   * DPOR, search/state-cache.ts). On by default, looking states up at every step; a number n
+   * looks them up every n steps; `false` explores without.
    */
   stateCache?: boolean | number;
   /**

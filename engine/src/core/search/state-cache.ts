@@ -47,14 +47,6 @@ import { untaken } from './wakeup-tree.ts';
 export const KEY_EVERY = 1;
 
 /**
- * With `stateCache: true` (the default), states are written down from the START_AFTER-th execution
- * on: a search smaller than that ends before keys pay for themselves (a number of steps given
- * writes them down from the first). Sound: the states on the path when it starts are never
- * remembered, and every state remembered later was explored in full with it on.
- */
-export const START_AFTER = 500;
-
-/**
  * A search whose first GIVE_UP_AFTER keys found no state a second time stops writing states down
  * (a failure in most executions leaves no state clean to remember; keys would only cost time).
  * Sound: from then on it is the stateless search, and each stop before it raced what it skipped.
