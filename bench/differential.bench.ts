@@ -4,7 +4,7 @@
  * (see engine/test/support/differential.ts for what must agree). Run with `npm run bench:differential`; it prints the counts README quotes and exits
  * with status 1 if any program disagrees.
  */
-import { compareOnProgram, compareOnScenario, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
+import { compareOnProgram, compareOnScenario, compareRarestEnd, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
 import { lastzeroScenario } from '../engine/test/support/lastzero.ts';
 import { compareMutexModels, type MutexComparison } from '../engine/test/support/mutex-order.ts';
 import { programScenario, randomProgram } from '../engine/test/support/programs.ts';
@@ -89,6 +89,26 @@ function mutexModels(): { line: string; bad: MutexComparison[] } {
   return { line: `| ${MUTEX_PROGRAMS} | ${all.length} | ${all.filter((c) => c.contended).length} | ${count('outcomes')} | ${count('longer')} | ${s} s |`, bad };
 }
 
+/** Programs of three threads of four instructions, for the state cache's rarest end states (support/differential.ts, compareRarestEnd). */
+const ENDS_PROGRAMS = Math.round(PROGRAMS / 5);
+
+function rarestEnds(): { line: string; bad: { seed: number; problem: string | null }[] } {
+  const start = performance.now();
+  let compared = 0;
+  let reexplored = 0;
+  const bad: { seed: number; problem: string | null }[] = [];
+  for (let seed = 1; seed <= ENDS_PROGRAMS; seed++) {
+    const c = compareRarestEnd(programScenario(randomProgram(seed, { threads: [3, 3], instrs: 4 }), `program ${seed}`), seed, 5_000);
+    if (!c) continue;
+    compared++;
+    reexplored += c.reexplored;
+    if (c.problem) bad.push(c);
+  }
+  const count = (p: string) => bad.filter((c) => c.problem === p).length;
+  const s = Math.round((performance.now() - start) / 1000);
+  return { line: `| ${ENDS_PROGRAMS} | ${compared} | ${count('missed')} | ${count('longer')} | ${count('shorter')} | ${reexplored} | ${s} s |`, bad };
+}
+
 if (import.meta.main) {
   console.log(`Node ${process.version}\n`);
   console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state | other | executions (DPOR / brute force) | time |');
@@ -110,7 +130,12 @@ if (import.meta.main) {
   console.log('| compared | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state | executions (DPOR / brute force) | time |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(lastzero.line);
-  const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad, ...lastzero.bad];
+  const ends = rarestEnds();
+  console.log('\nThe state cache on each program\'s rarest end state, three threads of four instructions (brute force finished, nothing fails):\n');
+  console.log('| programs | compared | missed | longer | shorter | states explored again for threads that slept | time |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(ends.line);
+  const bad = [...runs.flatMap((r) => r.bad), ...mutex.bad, ...lastzero.bad, ...ends.bad];
   if (bad.length > 0) {
     console.log(`\nDisagreements:\n${bad.slice(0, 20).map((b) => JSON.stringify(b)).join('\n')}`);
     process.exitCode = 1;
