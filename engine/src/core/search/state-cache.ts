@@ -13,8 +13,8 @@ import { untaken } from './wakeup-tree.ts';
  * - Godefroid, "Partial-order methods for the verification of concurrent systems" (LNCS 1032,
  *   1996), Chapter 6, state-space caching with sleep sets: a state explored with sleep set S
  *   covers a later visit whose sleep set contains S. A later visit with threads awake that slept
- *   the first time explores those threads alone (the others sleep, as explored), and the state is
- *   then known as explored with the threads asleep both times.
+ *   the first time explores from the state those threads alone (the others were explored from it
+ *   then), and the state is then known as explored with the threads asleep both times.
  * - Yang, Chen, Gopalakrishnan and Kirby, "Efficient stateful dynamic partial order reduction"
  *   (SPIN 2008): a dynamic reduction finds races as the steps are taken, so stopping at a known
  *   state would hide the races between the new path to it and the steps beyond it. Those steps
