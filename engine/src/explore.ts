@@ -113,7 +113,7 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
 /** How many executions stopped at a state explored before (the state cache), as a clause. */
 function revisited(stats: ExploreStats): string {
   const n = stats.revisits ?? 0;
-  return n === 0 ? '' : ` (${n === stats.executions ? (n === 1 ? 'it stops' : 'all stop') : `${n} of them stop`} at a state explored before)`;
+  return n === 0 ? '' : ` (${n === stats.executions ? (n === 1 ? 'it stops' : 'all stop') : n === 1 ? 'one of them stops' : `${n} of them stop`} at a state explored before)`;
 }
 
 /**
