@@ -198,10 +198,9 @@ class At<T> extends Iterated<T> {
 /**
  * Runs the kernel operation `op` as one unit for state identity (core/fingerprint.ts: the liveness
  * check's and the state cache's): once it returns, the results its steps received are replaced by
- * its return value, the only thing its caller sees of it. So a `down_read` or a `wait_event` that
- * slept and one that did not leave their thread in the same state. Sound for an operation whose code
- * writes nothing of its caller's (the engine's locks and waits): its own frames are gone once it
- * returns.
+ * its return value, the only thing its caller sees of it. So a `down_read` that slept and one that
+ * did not leave their thread in the same state. Sound for an operation whose code writes nothing of
+ * its caller's (the engine's locks, faults and user copies): its own frames are gone once it returns.
  */
 export function settled<T>(op: Op<T>): Op<T> {
   return new Settled(op);
@@ -245,8 +244,9 @@ class Settled<T> extends Iterated<T> {
  * iteration and returns the next state, or null to end the loop. For state identity (as `settled`),
  * a thread in an iteration holds that iteration's state and the results since it began, not what
  * earlier iterations received; so a kernel thread's main loop (prq_event_thread) that comes back to
- * a state it was in is seen to. Sound where `body` writes nothing of its caller's: only `state`
- * carries over. The state must be plain data (a number, a string, a flag).
+ * a state it was in is seen to. Once the loop ends, it is settled: nothing of it is kept. Sound
+ * where `body` writes nothing of its caller's: only `state` carries over. The state must be plain
+ * data (a number, a string, a flag).
  */
 export function* iterate<S>(state: S, body: (state: S) => Op<S | null>): Op<void> {
   const t = currentThread();

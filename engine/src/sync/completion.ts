@@ -1,4 +1,4 @@
-import { act, iterate, perform, settled, wakeAct, type Op } from '../core/action.ts';
+import { act, iterate, perform, wakeAct, type Op } from '../core/action.ts';
 import { KObject, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -70,11 +70,7 @@ export class Completion extends KObject implements Waitable {
 }
 
 /** Sleeps until the completion is done, then consumes one `complete` (none after `complete_all`). */
-export function wait_for_completion(c: Completion): Op<void> {
-  return settled(waitForCompletion(c));
-}
-
-function* waitForCompletion(c: Completion): Op<void> {
+export function* wait_for_completion(c: Completion): Op<void> {
   // Woken, but a newcomer took the completion first: sleep again. Every retry begins in one state.
   yield* iterate(true, function* (first) {
     const slept = yield* perform(first ? act('wait_for_completion', c, WRITE, (t) => c.wait(t, true)) : wakeAct('wait_for_completion', c, WRITE, (t) => c.wait(t, false)));

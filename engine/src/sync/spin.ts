@@ -1,4 +1,4 @@
-import { dynamicAct, iterate, perform, settled, type Op } from '../core/action.ts';
+import { dynamicAct, iterate, perform, type Op } from '../core/action.ts';
 import { accessObject, trackReads, type Access } from '../core/object.ts';
 import type { KThread, Waitable, WaitInfo } from '../core/thread.ts';
 
@@ -13,11 +13,7 @@ import type { KThread, Waitable, WaitInfo } from '../core/thread.ts';
  * The condition reads engine objects only (their getters, e.g. an Atomic's `value`), as a
  * `wait_event` condition does. Spinning does not sleep: it is allowed under a spinlock.
  */
-export function spin_until(condition: () => boolean, what = 'its condition holds'): Op<void> {
-  return settled(spinUntil(condition, what));
-}
-
-function* spinUntil(condition: () => boolean, what: string): Op<void> {
+export function* spin_until(condition: () => boolean, what = 'its condition holds'): Op<void> {
   const check = (first: boolean) =>
     dynamicAct('spin_until', null, !first, () => trackReads(condition).reads, (t) => {
       const { value, reads } = trackReads(condition);

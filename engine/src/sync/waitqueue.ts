@@ -1,4 +1,4 @@
-import { act, dynamicAct, iterate, perform, settled, type Op } from '../core/action.ts';
+import { act, dynamicAct, iterate, perform, type Op } from '../core/action.ts';
 import { KObject, WRITE, access, trackReads, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { mightSleep } from './context.ts';
@@ -58,11 +58,7 @@ export class WaitQueue extends KObject implements Waitable {
  * Sleeps until `condition` is true. The condition may read engine objects only (it is re-evaluated
  * in later steps); `what` describes it in messages, e.g. `'range->valid'`.
  */
-export function wait_event(wq: WaitQueue, condition: () => boolean, what = 'its condition holds'): Op<void> {
-  return settled(waitEvent(wq, condition, what));
-}
-
-function* waitEvent(wq: WaitQueue, condition: () => boolean, what: string): Op<void> {
+export function* wait_event(wq: WaitQueue, condition: () => boolean, what = 'its condition holds'): Op<void> {
   const step = (first: boolean) =>
     dynamicAct('wait_event', wq, !first, () => wq.footprint(condition), (t) => wq.check(t, condition, what, first));
   // Woken, but the condition is still false: sleep again. Every re-check begins in one state.
