@@ -121,7 +121,7 @@ export function exploreScenario(
     while (tree.children.length > 0) {
       const branch = tree.children[0]!;
       const tid = branch.tid;
-      if (!node.taken.has(tid) && !node.sleep.has(tid) && node.runnable.includes(tid) && (node.only === null || node.only.includes(tid)) && budget.withinPreemptions(preemptionsWith(node, tid, depth))) return branch;
+      if (!node.taken.has(tid) && !node.sleep.has(tid) && node.runnable.includes(tid) && (node.revisit === null || node.revisit.awake.includes(tid)) && budget.withinPreemptions(preemptionsWith(node, tid, depth))) return branch;
       tree.children.shift();
     }
     return null;
@@ -160,8 +160,7 @@ export function exploreScenario(
         // Threads slept then that are awake now: each of them is explored from here, and no other
         // thread (Godefroid's state caching with sleep sets); then it is known as explored with
         // the threads asleep both times.
-        node.known = { ...known, sleep: known.sleep.filter((t) => node.sleep.has(t)) };
-        node.only = awake;
+        node.revisit = { awake, sleep: known.sleep.filter((t) => node.sleep.has(t)), depth: Math.min(known.depth, depth) };
         stats.reexplored!++;
         for (const t of awake) if (!node.tree.children.some((c) => c.tid === t)) node.tree.add(untaken(t));
       }
@@ -201,12 +200,9 @@ export function exploreScenario(
     if (!caching) return;
     parent.clean &&= node.clean;
     if (node.key === null) return;
-    const k = node.known;
-    if (node.clean) {
-      cache!.remember(node.key, k
-        ? { sleep: k.sleep, summary: node.summary!, depth: Math.min(k.depth, d), height: Math.max(k.height, node.reach - d) }
-        : { sleep: [...node.sleep.keys()], summary: node.summary!, depth: d, height: node.reach - d });
-    }
+    // A state visited again counts the known state's height in its reach, and its summary in its own.
+    const again = node.revisit;
+    if (node.clean) cache!.remember(node.key, { sleep: again ? again.sleep : [...node.sleep.keys()], summary: node.summary!, depth: again ? again.depth : d, height: node.reach - d });
     const into = summaryOf(d - 1);
     if (into) mergeSummary(into, node.summary!);
   };

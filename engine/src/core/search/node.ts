@@ -1,4 +1,4 @@
-import type { Known, Summary } from './state-cache.ts';
+import type { Summary } from './state-cache.ts';
 import { dependent, untaken, type Event, type WakeupTree } from './wakeup-tree.ts';
 
 /**
@@ -27,9 +27,12 @@ export interface Node {
   /** With the state cache (state-cache.ts): the state's key, and what was taken from it and below. */
   key: string | null;
   summary: Summary | null;
-  /** A known state visited again with threads awake that slept the first time: what was known of it, and those threads, the only ones explored from it. */
-  known: Known | null;
-  only: number[] | null;
+  /**
+   * A known state visited again with threads awake that slept the first time: those threads, the
+   * only ones explored from it, and the threads asleep both times and the depth it will be known
+   * with once explored.
+   */
+  revisit: { awake: number[]; sleep: number[]; depth: number } | null;
   /** No execution below failed or was cut short: the state can be remembered once explored. */
   clean: boolean;
   /**
@@ -49,7 +52,7 @@ export function newNode(runnable: number[], sleep: Map<number, Event>, preemptio
     const order = runnable.includes(first) ? [first, ...runnable.filter((t) => t !== first)] : runnable;
     for (const tid of order) tree.add(untaken(tid));
   }
-  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, known: null, only: null, clean: true, reach: 0 };
+  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, revisit: null, clean: true, reach: 0 };
 }
 
 /** The sleep set after `step` is taken from `parent`: what slept or was explored there and is independent of it. */
