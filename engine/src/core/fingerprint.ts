@@ -146,7 +146,11 @@ export class StateKeys {
 
 /** An object's snapshot without step numbers, which are history. */
 function objectKey(o: KObject): string {
-  const text = JSON.stringify(o.snapshot());
+  return withoutStepNumbers(JSON.stringify(o.snapshot()));
+}
+
+/** A snapshot's text without the step numbers in it (`"step": 12`, "at step 12"), which are history. */
+export function withoutStepNumbers(text: string): string {
   return text.includes('step') ? text.replace(STEP_NUMBER, 'step') : text;
 }
 

@@ -1,5 +1,6 @@
 import { Execution } from '../../src/core/execution.ts';
 import { footprintsConflict } from '../../src/core/object.ts';
+import { withoutStepNumbers } from '../../src/core/fingerprint.ts';
 import { snapshotOf } from '../../src/core/simulation.ts';
 import { decodeSchedule, explore, replay, type ExploreOptions, type Report, type Scenario, type WorldSnapshot } from '../../src/index.ts';
 import { programScenario, randomProgram } from './programs.ts';
@@ -125,7 +126,7 @@ export function stepBoundFor(seed: number): number {
 
 /** An end state as state identity sees it: the snapshot without step numbers, which are history. */
 function endKey(snapshot: WorldSnapshot): string {
-  return JSON.stringify(snapshot).replace(/"step":-?\d+|\bsteps? \d+/g, 'step');
+  return withoutStepNumbers(JSON.stringify(snapshot));
 }
 
 /**
