@@ -145,13 +145,14 @@ export function exploreScenario(
         keyDepth = depth;
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
-      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps);
+      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size);
       if (visit) {
         // Explored before: race what lies beyond with this path.
         const { known, awake } = visit;
         raceSummary(path, stack, known.summary);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
+        node.endFailure = depth + known.toEndFailure;
         if (awake.length === 0) {
           // No more asleep than now: stop.
           stats.revisits!++;
@@ -191,7 +192,7 @@ export function exploreScenario(
     }
   };
 
-  /** A state explored in full: remembered if clean, and its summary and cleanness passed up. */
+  /** A state explored in full: remembered if clean, and its summary, cleanness and shortest end failure passed up. */
   const finish = (d: number) => {
     const node = stack[d]!;
     if (d === 0) return;
@@ -199,10 +200,11 @@ export function exploreScenario(
     parent.reach = Math.max(parent.reach, node.reach);
     if (!caching) return;
     parent.clean &&= node.clean;
+    parent.endFailure = Math.min(parent.endFailure, node.endFailure);
     if (node.key === null) return;
     // A state visited again counts the known state's height in its reach, and its summary in its own.
     const again = node.revisit;
-    if (node.clean) cache!.remember(node.key, { sleep: again ? again.sleep : [...node.sleep.keys()], summary: node.summary!, depth: again ? again.depth : d, height: node.reach - d });
+    if (node.clean) cache!.remember(node.key, { sleep: again ? again.sleep : [...node.sleep.keys()], summary: node.summary!, depth: again ? again.depth : d, height: node.reach - d, toEndFailure: node.endFailure - d });
     const into = summaryOf(d - 1);
     if (into) mergeSummary(into, node.summary!);
   };
@@ -231,7 +233,9 @@ export function exploreScenario(
       stats.redundant++;
       return;
     }
-    if (end === 'violation' || end.kind !== 'ok') stack[stack.length - 1]!.clean = false;
+    const leaf = stack[stack.length - 1]!;
+    if (end === 'violation' || end.kind === 'cut') leaf.clean = false;
+    else if (end.kind !== 'ok') leaf.endFailure = path.length;
     const all = () => path.steps.map((_, i) => i);
     if (end === 'violation') {
       for (const v of exec.violations) consider('violation', v.message, v.rule, v.step < 0 ? [] : path.causalPast(v.step));

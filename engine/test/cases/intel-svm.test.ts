@@ -174,6 +174,15 @@ describe('intel-svm buggy: mm → VMA → device file → PASID binding → mm',
       expect(replay(big, r.counterexample!.schedule).outcome).toBe('leak');
     }
   }, 30_000);
+
+  it('the state cache stops at states from which every execution leaks, and finds the same shortest leak', () => {
+    const big = intelSvm.build({ variant: 'buggy', devices: 2 });
+    const plain = explore(big, { stateCache: false });
+    const cached = explore(big);
+    expect(cached.counterexample!.schedule).toBe(plain.counterexample!.schedule);
+    expect(cached.stats.revisits).toBeGreaterThan(0);
+    expect(cached.stats.executions).toBeLessThan(plain.stats.executions / 2);
+  });
 });
 
 describe('intel-svm fixed: mm_count, a flushing ->release, and INVALID for a defunct mm', () => {

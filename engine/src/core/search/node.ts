@@ -33,8 +33,10 @@ export interface Node {
    * with once explored.
    */
   revisit: { awake: number[]; sleep: number[]; depth: number } | null;
-  /** No execution below failed or was cut short: the state can be remembered once explored. */
+  /** No execution below broke a rule or was cut short: the state can be remembered once explored. */
   clean: boolean;
+  /** The length of the shortest execution below that ended in a deadlock or a failed end check (Infinity if none). */
+  endFailure: number;
   /**
    * The greatest depth an execution below has reached, one that stopped at a known state counting
    * as long as the known state's longest, and one whose threads all slept as long as the longest
@@ -52,7 +54,7 @@ export function newNode(runnable: number[], sleep: Map<number, Event>, preemptio
     const order = runnable.includes(first) ? [first, ...runnable.filter((t) => t !== first)] : runnable;
     for (const tid of order) tree.add(untaken(tid));
   }
-  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, revisit: null, clean: true, reach: 0 };
+  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, revisit: null, clean: true, endFailure: Infinity, reach: 0 };
 }
 
 /** The sleep set after `step` is taken from `parent`: what slept or was explored there and is independent of it. */

@@ -31,11 +31,17 @@ import { untaken } from './wakeup-tree.ts';
  * thread since (its next step follows the wake-up); and one before which the thread's acquisition
  * of a held mutex was postponed (it races with the holder's acquisition instead, as in races.ts).
  *
- * Only states whose whole subtree is clean are remembered: no execution below failed or was cut
- * at maxSteps. So a stop never hides a failure, and the shortest failure is still found. Two paths
- * to one state can differ in length (a blocked attempt is a step of its own), and a stop must not
- * hide a cut at maxSteps either: a state is stopped at from no deeper than it was explored (every
- * execution beyond then ends sooner), or where its height still ends before maxSteps.
+ * Only states whose whole subtree is clean are remembered: no execution below broke a rule or was
+ * cut at maxSteps. An execution below may end in a deadlock or a failed end check: such a failure
+ * is the whole execution, so it is as long as the path to the state plus the steps beyond it, and
+ * the state keeps the fewest steps beyond it to one. A stop there hides only failures longer than
+ * the shortest found (a revisit stops only where its depth plus those steps exceeds it; a tie may
+ * have fewer thread switches, so it is explored), and the shortest failure is still found. (A rule
+ * broken beyond a state would be as big as its causal past, which the path to the state changes,
+ * so such a state is not remembered.) Two paths to one state can differ in length (a blocked
+ * attempt is a step of its own), and a stop must not hide a cut at maxSteps either: a state is
+ * stopped at from no deeper than it was explored (every execution beyond then ends sooner), or
+ * where its height still ends before maxSteps.
  */
 
 /**
@@ -48,7 +54,7 @@ export const KEY_EVERY = 1;
 
 /**
  * A search whose first GIVE_UP_AFTER keys found no state a second time stops writing states down
- * (a failure in most executions leaves no state clean to remember; keys would only cost time).
+ * (a broken rule in most executions leaves no state clean to remember; keys would only cost time).
  * Sound: from then on it is the stateless search, and each stop before it raced what it skipped.
  */
 export const GIVE_UP_AFTER = 8_000;
@@ -78,6 +84,8 @@ export interface Known {
   /** The depth it was explored at, and the most steps an execution took beyond it. */
   depth: number;
   height: number;
+  /** The fewest steps beyond it to a deadlock or a failed end check (Infinity if none ends so). */
+  toEndFailure: number;
 }
 
 export class StateCache {
@@ -89,11 +97,12 @@ export class StateCache {
 
   /**
    * The known state visited again at `depth` with `sleep` asleep, where maxSteps cuts nothing
-   * beyond, and the threads asleep then that are awake now (none: the state is covered); or null.
+   * beyond and every failure beyond is longer than `shortest`, and the threads asleep then that are
+   * awake now (none: the state is covered); or null.
    */
-  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number): { known: Known; awake: number[] } | null {
+  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number): { known: Known; awake: number[] } | null {
     const k = this.known.get(key);
-    if (!k || (depth > k.depth && depth + k.height >= maxSteps)) return null;
+    if (!k || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
     return { known: k, awake: k.sleep.filter((t) => !sleep.has(t)) };
   }
 
