@@ -162,7 +162,7 @@ describe('intel-svm buggy: mm → VMA → device file → PASID binding → mm',
   it('the leak holds as the case grows, with the same chain', () => {
     for (const params of [{ requests: 2 }, { devices: 2 }, { requests: 3, devices: 2 }] as Record<string, number>[]) {
       const big = intelSvm.build({ variant: 'buggy', ...params });
-      // Cut by executions, not by the machine's speed (the largest has tens of thousands; the first leaks).
+      // Bounded by executions, not by the machine's speed (the largest search runs about a thousand; the first leaks).
       const r = explore(big, { maxExecutions: 5000, timeBudgetMs: Infinity });
       expect(r.verdict, JSON.stringify(params)).toBe('leak');
       expect((r.counterexample!.detail as LeakDetail).chain.map((e) => `${e.holder} -${e.kind}-> ${e.held}`)).toEqual([
