@@ -23,6 +23,7 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   let dpor = 0;
   let brute = 0;
   let revisits = 0;
+  let choiceRevisits = 0;
   const bad: Comparison[] = [];
   const problems = new Map<string, number>();
   for (let seed = 1; seed <= programs; seed++) {
@@ -34,18 +35,20 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
     dpor += c.dpor;
     brute += c.brute;
     revisits += c.revisits;
+    choiceRevisits += c.choiceRevisits;
     if (c.problems.length > 0) bad.push(c);
     for (const p of c.problems) problems.set(p, (problems.get(p) ?? 0) + 1);
   }
   const count = (p: string) => problems.get(p) ?? 0;
   const s = Math.round((performance.now() - start) / 1000);
-  const line = `| ${label} | ${programs} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${cacheColumns(count)} | ${revisits} | ${count('shorter') + count('switches') + count('executions') + count('cache-shorter') + count('cache-switches') + count('cache-executions')} | ${dpor} / ${brute} | ${s} s |`;
+  const line = `| ${label} | ${programs} | ${compared} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${cacheColumns(count)} | ${revisits} / ${choiceRevisits} | ${['', 'cache-', 'choices-'].reduce((n, l) => n + count(`${l}shorter`) + count(`${l}switches`) + count(`${l}executions`), 0)} | ${dpor} / ${brute} | ${s} s |`;
   return { line, bad };
 }
 
-/** The state cache's search against brute force: disagreements, replay failures, longer counterexamples. */
+/** The state cache's searches (every state, and states with a choice) against brute force: disagreements, replay failures, longer counterexamples. */
 function cacheColumns(count: (p: string) => number): string {
-  return `${count('cache-verdict') + count('cache-complete')} | ${count('cache-replay')} | ${count('cache-longer')}`;
+  const both = (p: string) => count(`cache-${p}`) + count(`choices-${p}`);
+  return `${both('verdict') + both('complete')} | ${both('replay')} | ${both('longer')}`;
 }
 
 /**
@@ -72,7 +75,8 @@ function lastzeroRuns(): { line: string; bad: Comparison[] } {
   const dpor = all.reduce((n, c) => n + c.dpor, 0);
   const brute = all.reduce((n, c) => n + c.brute, 0);
   const revisits = all.reduce((n, c) => n + c.revisits, 0);
-  return { line: `| ${all.length} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${cacheColumns(count)} | ${revisits} | ${dpor} / ${brute} | ${s} s |`, bad };
+  const choiceRevisits = all.reduce((n, c) => n + c.choiceRevisits, 0);
+  return { line: `| ${all.length} | ${count('verdict') + count('states') + count('traces') + count('complete')} | ${count('replay')} | ${count('longer')} | ${cacheColumns(count)} | ${revisits} / ${choiceRevisits} | ${dpor} / ${brute} | ${s} s |`, bad };
 }
 
 /** The one-step mutex against the queued one (support/mutex-order.ts). */
@@ -111,7 +115,7 @@ function rarestEnds(): { line: string; bad: { seed: number; problem: string | nu
 
 if (import.meta.main) {
   console.log(`Node ${process.version}\n`);
-  console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state | other | executions (DPOR / brute force) | time |');
+  console.log('| step bound | programs | compared (brute force finished) | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state (every state / states with a choice) | other | executions (DPOR / brute force) | time |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const runs = [
     run('none', () => undefined, 1_000),
@@ -127,7 +131,7 @@ if (import.meta.main) {
   console.log(mutex.line);
   const lastzero = lastzeroRuns();
   console.log('\nlastzero(2..4) with assertions, without a step bound and under every bound (wakeup trees):\n');
-  console.log('| compared | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state | executions (DPOR / brute force) | time |');
+  console.log('| compared | disagreements | replay failures | longer than brute force | state cache: disagreements | state cache: replay failures | state cache: longer | state cache: executions stopped at a known state (every state / states with a choice) | executions (DPOR / brute force) | time |');
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(lastzero.line);
   const ends = rarestEnds();

@@ -1,19 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { compareOnProgram, stepBoundFor, type Comparison } from './support/differential.ts';
+import { compareOnScenario, stepBoundFor, type Comparison } from './support/differential.ts';
+import { programScenario, randomProgram } from './support/programs.ts';
 
 /**
  * The reduced explorer (DPOR with sleep sets) against brute-force enumeration of every
  * interleaving, on small random programs, without a step bound and with one that cuts executions
- * short (see support/differential.ts for what must agree). `npm run bench` runs thousands more.
+ * short, and on fewer programs of more threads each way (see support/differential.ts for what must
+ * agree). `npm run bench:differential` runs thousands more.
  */
 const PROGRAMS = 250;
 
-function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number) {
+/** Programs of 3 or 4 threads of 1-2 instructions, fewer of them: more states where the search has a choice. */
+const WIDE = { size: { threads: [3, 4], instrs: 2 }, programs: 60 };
+
+function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number, choiceRevisiting: number, wide = false) {
   describe(name, () => {
     const compared: Comparison[] = [];
-    for (let seed = 1; seed <= PROGRAMS; seed++) {
+    for (let seed = 1; seed <= (wide ? WIDE.programs : PROGRAMS); seed++) {
       it(`program ${seed}`, () => {
-        const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit);
+        const program = wide ? randomProgram(seed, WIDE.size) : randomProgram(seed);
+        const c = compareOnScenario(programScenario(program, `program ${seed}`), seed, maxStepsOf(seed), bruteLimit);
         if (!c) return; // too many interleavings to enumerate: not compared
         expect(c.problems).toEqual([]);
         compared.push(c);
@@ -27,9 +33,13 @@ function suite(name: string, maxStepsOf: (seed: number) => number | undefined, b
       // The state cache's search stopped executions at known states, so its agreement means something.
       // (Under a bound, fewer: a state below which an execution was cut is not remembered.)
       expect(compared.filter((c) => c.revisits > 0).length).toBeGreaterThanOrEqual(revisiting);
+      // So did the default search, which looks up only the states where it has a choice.
+      expect(compared.filter((c) => c.choiceRevisits > 0).length).toBeGreaterThanOrEqual(choiceRevisiting);
     });
   });
 }
 
-suite('DPOR agrees with brute force', () => undefined, 1_000, 180, 20);
-suite('DPOR agrees with brute force under maxSteps', stepBoundFor, 2_000, 230, 5);
+suite('DPOR agrees with brute force', () => undefined, 1_000, 180, 20, 15);
+suite('DPOR agrees with brute force under maxSteps', stepBoundFor, 2_000, 230, 5, 1);
+suite('DPOR agrees with brute force, 3-4 threads', () => undefined, 5_000, 35, 15, 8, true);
+suite('DPOR agrees with brute force under maxSteps, 3-4 threads', (seed) => stepBoundFor(seed) + 3, 5_000, 40, 8, 4, true);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { caseIds, getCase } from '../src/cases/index.ts';
 import { Execution } from '../src/core/execution.ts';
 import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
-import { KEY_EVERY } from '../src/core/search/state-cache.ts';
 import {
   atomic_inc, atomic_read, complete, explore, iterate, mmap_write_lock, mmap_write_unlock, scenario, spin_until, userLoad, wait_event, wait_for_completion, wake_up,
   type Op, type Scenario,
@@ -233,7 +232,7 @@ describe('the state cache\'s keys', () => {
     const s = programScenario(randomProgram(1), 'program 1');
     expect(explore(s, { reduction: 'none' }).stats.states).toBeUndefined();
     expect(explore(s, { stateCache: false }).stats.states).toBeUndefined();
-    expect(explore(s).options.stateCache).toBe(KEY_EVERY);
+    expect(explore(s).options.stateCache).toBe('choices');
     expect(() => explore(s, { stateCache: 'yes' as unknown as boolean })).toThrow('explore: stateCache must be true, false or an integer ≥ 1, got "yes"');
     expect(() => explore(s, { stateCache: 0 })).toThrow('explore: stateCache must be true, false or an integer ≥ 1, got 0');
   });

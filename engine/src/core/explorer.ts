@@ -10,7 +10,7 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
-import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, mergeSummary, raceSummary } from './search/state-cache.ts';
+import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, hasChoice, mergeSummary, raceSummary, type Summary } from './search/state-cache.ts';
 import { StateKeys } from './fingerprint.ts';
 import { exploreLiveness } from './liveness/search.ts';
 
@@ -68,8 +68,9 @@ export function exploreScenario(
   };
 
   const root = new WakeupTree(null);
-  const cache = dpor && o.stateCache > 0 ? new StateCache() : null;
-  const every = o.stateCache;
+  const cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
+  const every = o.stateCache === 'choices' ? 1 : o.stateCache;
+  const choicesOnly = o.stateCache === 'choices';
   const keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again.
@@ -91,13 +92,16 @@ export function exploreScenario(
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
     if (caching) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
-    if (caching && depth % every === 0) node.summary = emptySummary(exec.threads.length);
+    if (caching && depth % every === 0 && (depth === 0 || !choicesOnly || hasChoice(node))) node.summary = emptySummary(exec.threads.length);
     stack.push(node);
     return node;
   };
 
   /** The summary that the steps from the state at `depth` go into: that of the nearest state with a key, at or above it. */
-  const summaryOf = (depth: number) => stack[depth - (depth % every)]!.summary;
+  const summaryOf = (depth: number): Summary | null => {
+    for (let d = depth; d >= 0; d--) if (stack[d]!.summary) return stack[d]!.summary;
+    return null;
+  };
 
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;

@@ -18,8 +18,9 @@ export interface Comparison {
   verdict: string;
   dpor: number;
   brute: number;
-  /** Executions the state cache's search stopped at a state it had explored. */
+  /** Executions the state cache's search stopped at a state it had explored: looking up every state, and (the default) those with a choice. */
   revisits: number;
+  choiceRevisits: number;
   /** What disagreed, one word each (empty when the two agree). */
   problems: string[];
 }
@@ -88,20 +89,22 @@ export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | 
   const dpor = endStates(s, 'dpor', maxSteps, bruteLimit);
   const b = brute.report;
   const cached = endStates(s, 'dpor', maxSteps, bruteLimit, stateCache).report;
-  const problems = [...agreement(s, dpor.report, b, ''), ...agreement(s, cached, b, 'cache-')];
+  const choices = endStates(s, 'dpor', maxSteps, bruteLimit, true).report;
+  const problems = [...agreement(s, dpor.report, b, ''), ...agreement(s, cached, b, 'cache-'), ...agreement(s, choices, b, 'choices-')];
   if (dpor.states.size !== brute.states.size || [...brute.states].some((x) => !dpor.states.has(x))) problems.push('states');
   // Once a failure is found, the search schedules the steps an execution stopped before only where
   // they could make a shorter failure: every trace is required only when nothing fails.
   const traced = !b.counterexample;
   if (traced && (dpor.traces.size !== brute.traces.size || [...brute.traces].some((x) => !dpor.traces.has(x)))) problems.push('traces');
   if (b.counterexample && !replaysTo(s, b)) problems.push('replay-brute');
-  return { seed, maxSteps, verdict: dpor.report.verdict, dpor: dpor.report.stats.executions, brute: b.stats.executions, revisits: cached.stats.revisits ?? 0, problems };
+  return { seed, maxSteps, verdict: dpor.report.verdict, dpor: dpor.report.stats.executions, brute: b.stats.executions, revisits: cached.stats.revisits ?? 0, choiceRevisits: choices.stats.revisits ?? 0, problems };
 }
 
 /**
  * What must agree between a reduced search `a` and brute force `b`, prefixed by `label` (the state
- * cache's search, which stops executions at states it knows, is held to these but not to the end
- * states and traces; it looks every state up, so it stops as often as it can).
+ * cache's searches, which stop executions at states they know, are held to these but not to the end
+ * states and traces: one looks every state up, so it stops as often as it can, and one looks up the
+ * states with a choice, as `explore` does by default).
  */
 function agreement(s: Scenario, a: Report, b: Report, label: string): string[] {
   const problems: string[] = [];

@@ -1,5 +1,4 @@
 import type { Verdict, WorldSnapshot } from '../simulation.ts';
-import { KEY_EVERY } from './state-cache.ts';
 
 /** What `explore` takes and reports about the search itself: options, bounds, statistics. */
 
@@ -23,8 +22,9 @@ export interface ExploreOptions {
   reduction?: 'dpor' | 'none';
   /**
    * Remember the states explored in full and stop an execution that comes back to one (stateful
-   * DPOR, search/state-cache.ts). On by default, looking states up at every step; a number n
-   * looks them up every n steps; `false` explores without.
+   * DPOR, search/state-cache.ts). On by default, looking up every state where the search has a
+   * choice (two threads or more awake); a number n looks up every n-th state instead; `false`
+   * explores without.
    */
   stateCache?: boolean | number;
   /**
@@ -57,8 +57,8 @@ export interface ResolvedOptions {
   timeBudgetMs: number;
   preemptionBound: number;
   reduction: 'dpor' | 'none';
-  /** Every how many steps states are looked up; 0 for no state cache. */
-  stateCache: number;
+  /** Which states are looked up: those with a choice, every n-th (n ≥ 1), or none (0). */
+  stateCache: 'choices' | number;
   liveness: boolean;
   maxStates: number;
 }
@@ -69,7 +69,7 @@ export const DEFAULT_OPTIONS: ResolvedOptions = {
   timeBudgetMs: 20_000,
   preemptionBound: Infinity,
   reduction: 'dpor',
-  stateCache: KEY_EVERY,
+  stateCache: 'choices',
   liveness: false,
   maxStates: 100_000,
 };
@@ -123,7 +123,7 @@ export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
   const cache = options.stateCache;
   if (cache !== undefined) {
     if (typeof cache !== 'boolean' && !(Number.isInteger(cache) && cache >= 1)) throw new Error(`explore: stateCache must be true, false or an integer ≥ 1, got ${JSON.stringify(cache)}`);
-    r.stateCache = cache === true ? KEY_EVERY : cache === false ? 0 : cache;
+    r.stateCache = cache === true ? 'choices' : cache === false ? 0 : cache;
   }
   if (r.maxSteps > 1_000_000) throw new Error(`explore: maxSteps must be at most 1000000, got ${r.maxSteps}`);
   if (options.reduction !== undefined) {

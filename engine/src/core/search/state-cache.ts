@@ -45,19 +45,28 @@ import { untaken } from './wakeup-tree.ts';
  */
 
 /**
- * States are looked up and remembered at every KEY_EVERY-th depth (`stateCache: true`; a number n
- * looks them up every n steps). At every depth: a key costs about a step's time, since only what
- * changed since the last key is written down again (core/fingerprint.ts), and a state that comes
- * back by a path of another length is then seen at once.
- */
-export const KEY_EVERY = 1;
-
-/**
  * A search whose first GIVE_UP_AFTER keys found no state a second time stops writing states down
  * (a broken rule in most executions leaves no state clean to remember; keys would only cost time).
  * Sound: from then on it is the stateless search, and each stop before it raced what it skipped.
  */
 export const GIVE_UP_AFTER = 8_000;
+
+/**
+ * Which states are looked up and remembered (`stateCache: true`, the default): those where the
+ * search has a choice, at least two threads awake. Where one is, the search goes on with it alone
+ * (a thread asleep is never a branch, nor is a postponed acquisition), so a stop there would save
+ * one step; where none is, the execution ends there anyway. A state without a key is never stopped
+ * at, and the steps from it go into the summary of the nearest state above it that has one. Only
+ * what changed since the last key is written down (core/fingerprint.ts), yet a key costs several
+ * steps' time, and about two states in five have no choice. (`stateCache: n` looks up every n-th
+ * state instead, choice or not: `stateCache: 1` stops as often as the cache can, which is what the
+ * differential test wants.)
+ */
+export function hasChoice(node: Pick<Node, 'runnable' | 'sleep'>): boolean {
+  let awake = 0;
+  for (const t of node.runnable) if (!node.sleep.has(t) && ++awake === 2) return true;
+  return false;
+}
 
 /** Per thread, the accesses of its steps from a state on: one set, of `access * threads + thread`. */
 export interface Summary {
