@@ -108,7 +108,7 @@ function rarestEnds(): { line: string; bad: { seed: number; problem: string | nu
     reexplored += c.reexplored;
     if (c.problem) bad.push(c);
   }
-  const count = (p: string) => bad.filter((c) => c.problem === p).length;
+  const count = (p: string) => bad.filter((c) => c.problem === p || c.problem === `choices-${p}`).length;
   const s = Math.round((performance.now() - start) / 1000);
   return { line: `| ${ENDS_PROGRAMS} | ${compared} | ${count('missed')} | ${count('longer')} | ${count('shorter')} | ${reexplored} | ${s} s |`, bad };
 }

@@ -154,9 +154,11 @@ export function endsOf(s: Scenario, options: ExploreOptions): Map<string, { shor
 /**
  * The state cache against a search that reaches every end state (brute force, or the stateless
  * search): for the end state `target`, an end check that fails exactly there must be found, in as
- * few steps as `shortest`. A cache that stopped an execution at a state whose futures it had not all
- * explored would miss end states. Returns what went wrong ('missed', 'longer', 'shorter'), or
- * null, and how many states the search explored again for threads that had slept.
+ * few steps as `shortest`, by the cache looking up every state and by the default, which looks up
+ * the states with a choice. A cache that stopped an execution at a state whose futures it had not
+ * all explored would miss end states. Returns what went wrong ('missed', 'longer', 'shorter', the
+ * default's prefixed 'choices-'), or null, and how many states the searches explored again for
+ * threads that had slept.
  */
 export function cacheReaches(s: Scenario, target: string, shortest: number, maxExecutions: number): { problem: string | null; reexplored: number } {
   const endingThere: Scenario = {
@@ -167,10 +169,15 @@ export function cacheReaches(s: Scenario, target: string, shortest: number, maxE
       return w;
     },
   };
-  const r = explore(endingThere, { stateCache: 1, maxExecutions });
-  const steps = r.counterexample?.steps.length;
-  const problem = r.verdict !== 'violation' ? 'missed' : steps! > shortest ? 'longer' : steps! < shortest ? 'shorter' : null;
-  return { problem, reexplored: r.stats.reexplored ?? 0 };
+  let reexplored = 0;
+  for (const [stateCache, label] of [[1, ''], [true, 'choices-']] as const) {
+    const r = explore(endingThere, { stateCache, maxExecutions });
+    reexplored += r.stats.reexplored ?? 0;
+    const steps = r.counterexample?.steps.length;
+    const problem = r.verdict !== 'violation' ? 'missed' : steps! > shortest ? 'longer' : steps! < shortest ? 'shorter' : null;
+    if (problem) return { problem: label + problem, reexplored };
+  }
+  return { problem: null, reexplored };
 }
 
 /** cacheReaches on program `s`'s rarest end state (the one fewest of brute force's executions end in); null where brute force finds a failure or cannot finish. */
