@@ -54,3 +54,16 @@ export function lineOf(l: Listing | undefined, label: string): number {
   }
   return line;
 }
+
+/**
+ * Listings by name, each made when first read and kept: loading a case then costs nothing for the
+ * listings it does not show (the command line loads every case to explore one).
+ */
+export function lazyListings<K extends string>(make: Readonly<Record<K, () => Listing>>): Readonly<Record<K, Listing>> {
+  const out = {} as Record<K, Listing>;
+  for (const name of Object.keys(make) as K[]) {
+    let made: Listing | undefined;
+    Object.defineProperty(out, name, { enumerable: true, get: () => (made ??= make[name]()) });
+  }
+  return Object.freeze(out);
+}

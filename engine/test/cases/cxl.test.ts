@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { cxl } from '../../src/cases/cxl/index.ts';
 import { bufferLayout } from '../../src/cases/cxl/layout.ts';
-import { buggyListing, fixedListing } from '../../src/cases/cxl/listing.ts';
+import { cxlListings } from '../../src/cases/cxl/listing.ts';
 import { CxlAccelerator, accel_translation_fault, type CxllibHandleFault } from '../../src/devices/cxl.ts';
 import { EFAULT, explore, replay, scenario, simulate, type Report, type Scenario, type Step, type WorldSnapshot } from '../../src/index.ts';
 import { check, objectState, runOut, runThrough } from '../mm/support.ts';
+
+const { buggy: buggyListing, fixed: fixedListing } = cxlListings;
 
 const line = (l: typeof buggyListing, label: string): number => l.labels.get(label)!;
 const describeStep = (s: Step): string => `${s.thread} ${s.op} ${s.target ?? ''}${s.blocked ? ' (blocked)' : ''}`;

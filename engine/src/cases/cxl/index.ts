@@ -1,4 +1,4 @@
-import type { Listing } from '../../core/listing.ts';
+import { lazyListings, type Listing } from '../../core/listing.ts';
 import { CxlAccelerator, accel_translation_fault } from '../../devices/cxl.ts';
 import { sys_brk } from '../../mm/mmap.ts';
 import { sys_mmap_fixed } from '../../mm/mmap_fixed.ts';
@@ -11,7 +11,7 @@ import { cxllib_handle_fault, cxllib_handle_fault_v4_17 } from './cxllib.ts';
 import { bufferLayout } from './layout.ts';
 import { brkLabel, linesByOp, mmapLabel } from './lines.ts';
 import {
-  T1_CODE_BUGGY, T1_CODE_FIXED, T2_CODE, T3_CODE, buggyListing, buggyListingRemap, fixedListing, fixedListingNoRemap,
+  T1_CODE_BUGGY, T1_CODE_FIXED, T2_CODE, T3_CODE, cxlListings,
 } from './listing.ts';
 
 /**
@@ -117,8 +117,8 @@ function build(given: Record<string, string | number> = {}): Scenario {
 
 /** The variant's listing; T3's sys_mmap is shown whenever T3 runs. */
 function listingOf(fixed: boolean, remap: boolean): Listing {
-  if (fixed) return remap ? fixedListing : fixedListingNoRemap;
-  return remap ? buggyListingRemap : buggyListing;
+  if (fixed) return remap ? cxlListings.fixed : cxlListings.fixedNoRemap;
+  return remap ? cxlListings.buggyRemap : cxlListings.buggy;
 }
 
 export const cxl: Case = {
@@ -135,7 +135,7 @@ export const cxl: Case = {
       variant: 'no-retry',
     },
   ],
-  listings: { buggy: buggyListing, fixed: fixedListing, 'no-retry': fixedListing },
+  listings: lazyListings({ buggy: () => cxlListings.buggy, fixed: () => cxlListings.fixed, 'no-retry': () => cxlListings.fixed }),
   upstream: {
     subject: 'cxl: Fix possible deadlock when processing page faults from cxllib',
     author: 'Frederic Barrat',

@@ -1,4 +1,4 @@
-import { listing, type Listing } from '../../core/listing.ts';
+import { lazyListings, listing, type Listing } from '../../core/listing.ts';
 
 /**
  * The cxl case's listings: simplified C in our own words, following the structure of the kernel's
@@ -188,13 +188,16 @@ long sys_mmap(unsigned long addr, unsigned long len)	/* MAP_FIXED */
 }
 `;
 
-/** Each variant's listing, as the site shows it (the fixed variant with T3, the buggy one without). */
-export const buggyListing: Listing = listing([driver, buggyCxllib, fault, brk].join(''));
-export const fixedListing: Listing = listing([driver, fixedCxllib, fault, brk, mmapFixed].join(''));
-
-/** The same code with T3's column added or removed, for the `remap` parameter. */
-export const buggyListingRemap: Listing = listing([driver, buggyCxllib, fault, brk, mmapFixed].join(''));
-export const fixedListingNoRemap: Listing = listing([driver, fixedCxllib, fault, brk].join(''));
+/**
+ * Each variant's listing, as the site shows it (the fixed variant with T3, the buggy one without),
+ * and the same code with T3's column added or removed, for the `remap` parameter.
+ */
+export const cxlListings = lazyListings({
+  buggy: () => listing([driver, buggyCxllib, fault, brk].join('')),
+  fixed: () => listing([driver, fixedCxllib, fault, brk, mmapFixed].join('')),
+  buggyRemap: () => listing([driver, buggyCxllib, fault, brk, mmapFixed].join('')),
+  fixedNoRemap: () => listing([driver, fixedCxllib, fault, brk].join('')),
+});
 
 /** The listing functions in each thread's column. */
 export const T1_CODE_BUGGY = ['accel_translation_fault', 'cxllib_handle_fault', 'cxl_handle_mm_fault', 'copro_handle_mm_fault'];

@@ -1,3 +1,4 @@
+import { lazyListings } from '../../core/listing.ts';
 import { RWSEM_POLICIES, type RwsemPolicy } from '../../sync/rwsem.ts';
 import { resolveParams } from '../params.ts';
 import type { Case } from '../types.ts';
@@ -99,15 +100,15 @@ export const hmm: Case = {
     { name: 'policy', description: 'rwsem policy of mirrors_sem and mmap_sem (fifo: v5.2)', default: 'fifo', values: RWSEM_POLICIES },
   ],
   // The ablations show the fixed listing: each leaves out one part of it.
-  listings: {
-    buggy: listings.buggy,
-    fixed: listings.fixed,
-    'no-unwind': listings.fixed,
-    'no-eagain': listings.fixed,
-    'no-spinlock': listings.fixed,
-    'valid-window': listings['valid-window'],
-    'seq-retry': listings['seq-retry'],
-  },
+  listings: lazyListings({
+    buggy: () => listings.buggy,
+    fixed: () => listings.fixed,
+    'no-unwind': () => listings.fixed,
+    'no-eagain': () => listings.fixed,
+    'no-spinlock': () => listings.fixed,
+    'valid-window': () => listings['valid-window'],
+    'seq-retry': () => listings['seq-retry'],
+  }),
   upstream: {
     subject: 'mm/hmm: Fix error flows in hmm_invalidate_range_start',
     author: 'Jason Gunthorpe',

@@ -1,4 +1,4 @@
-import { listing, type Listing } from '../../core/listing.ts';
+import { lazyListings, listing, type Listing } from '../../core/listing.ts';
 
 /**
  * The hmm case's listings: simplified C in our own words that follows the kernel's functions (v5.2:
@@ -411,9 +411,9 @@ const listingText = {
   'seq-retry': `${INTERVAL_SEQ}${GPU_READ}${RECLAIM}`,
 } as const;
 
-export const listings: Readonly<Record<keyof typeof listingText, Listing>> = {
-  buggy: listing(listingText.buggy),
-  fixed: listing(listingText.fixed),
-  'valid-window': listing(listingText['valid-window']),
-  'seq-retry': listing(listingText['seq-retry']),
-};
+export const listings: Readonly<Record<keyof typeof listingText, Listing>> = lazyListings({
+  buggy: () => listing(listingText.buggy),
+  fixed: () => listing(listingText.fixed),
+  'valid-window': () => listing(listingText['valid-window']),
+  'seq-retry': () => listing(listingText['seq-retry']),
+});

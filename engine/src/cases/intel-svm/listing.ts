@@ -1,4 +1,4 @@
-import { listing, type Listing } from '../../core/listing.ts';
+import { lazyListings, listing, type Listing } from '../../core/listing.ts';
 import { bindingHoldsUsers, faultTakesUsers, releaseFlushes, type Variant } from './variant.ts';
 
 /**
@@ -211,10 +211,10 @@ static void delayed_fput(struct work_struct *unused)
 `;
 }
 
-export const listings: Readonly<Record<Variant, Listing>> = {
-  buggy: listing(source('buggy')),
-  fixed: listing(source('fixed')),
-  'no-mm-count': listing(source('no-mm-count')),
-  'no-release-flush': listing(source('no-release-flush')),
-  'no-fault-check': listing(source('no-fault-check')),
-};
+export const listings: Readonly<Record<Variant, Listing>> = lazyListings({
+  buggy: () => listing(source('buggy')),
+  fixed: () => listing(source('fixed')),
+  'no-mm-count': () => listing(source('no-mm-count')),
+  'no-release-flush': () => listing(source('no-release-flush')),
+  'no-fault-check': () => listing(source('no-fault-check')),
+});

@@ -1,4 +1,4 @@
-import { listing, type Listing } from '../../core/listing.ts';
+import { lazyListings, listing, type Listing } from '../../core/listing.ts';
 
 /**
  * The listings of the userfaultfd case: simplified C in our own words that follows the structure of
@@ -186,11 +186,11 @@ function build(copy: string, map: string, unmap: string): Listing {
   return listing([userSpace, mcopyAtomic(map, unmap), mcopyAtomicPte(strip(copy))].map(strip).join('\n\n'));
 }
 
-export const listings: Readonly<Record<string, Listing>> = {
-  buggy: build(copyWithoutPagefaultDisable, 'kmap_local_page(page)', 'kunmap_local(page_kaddr)'),
-  fixed: build(copyMerged, 'kmap_local_page(page)', 'kunmap_local(page_kaddr)'),
-  kmap_atomic: build(copyBeforePatch, 'kmap(page)', 'kunmap(page)'),
-};
+export const listings: Readonly<Record<string, Listing>> = lazyListings({
+  buggy: () => build(copyWithoutPagefaultDisable, 'kmap_local_page(page)', 'kunmap_local(page_kaddr)'),
+  fixed: () => build(copyMerged, 'kmap_local_page(page)', 'kunmap_local(page_kaddr)'),
+  kmap_atomic: () => build(copyBeforePatch, 'kmap(page)', 'kunmap(page)'),
+});
 
 /** The listing functions shown in each thread's column. */
 export const HANDLER_CODE = ['handler', 'userfaultfd_copy', '__mcopy_atomic', 'mcopy_atomic_pte'];

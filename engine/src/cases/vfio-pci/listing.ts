@@ -1,4 +1,4 @@
-import { listing, type Listing } from '../../core/listing.ts';
+import { lazyListings, listing, type Listing } from '../../core/listing.ts';
 
 /**
  * The listings of the vfio-pci case: simplified C in our own words that follows the structure of
@@ -386,9 +386,9 @@ up_out:
 }
 ${DOCUMENT_ZAP}${PER_ACCESS_RW}`;
 
-export const listings: Readonly<Record<string, Listing>> = Object.freeze({
-  buggy: listing(PRE_SERIES + USER),
-  'naive-order': listing(NAIVE_ORDER + USER),
-  'v5.8': listing(V5_8 + USER),
-  fixed: listing(FIXED + USER),
+export const listings: Readonly<Record<string, Listing>> = lazyListings({
+  buggy: () => listing(PRE_SERIES + USER),
+  'naive-order': () => listing(NAIVE_ORDER + USER),
+  'v5.8': () => listing(V5_8 + USER),
+  fixed: () => listing(FIXED + USER),
 });
