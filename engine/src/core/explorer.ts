@@ -10,7 +10,7 @@ import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, ty
 import { Path } from './search/path.ts';
 import { pendingSteps, reverseRaces } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
-import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, hasChoice, mergeSummary, raceSummary, type Summary } from './search/state-cache.ts';
+import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, hasChoice, mergeSummary, raceSummary } from './search/state-cache.ts';
 import { StateKeys } from './fingerprint.ts';
 import { exploreLiveness } from './liveness/search.ts';
 
@@ -93,15 +93,11 @@ export function exploreScenario(
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
     if (caching) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
     if (caching && depth % every === 0 && (depth === 0 || !choicesOnly || hasChoice(node))) node.summary = emptySummary(exec.threads.length);
+    node.into = node.summary ?? parent?.into ?? null;
     stack.push(node);
     return node;
   };
 
-  /** The summary that the steps from the state at `depth` go into: that of the nearest state with a key, at or above it. */
-  const summaryOf = (depth: number): Summary | null => {
-    for (let d = depth; d >= 0; d--) if (stack[d]!.summary) return stack[d]!.summary;
-    return null;
-  };
 
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
@@ -111,7 +107,7 @@ export function exploreScenario(
     const last = path.length - 1;
     branch.event = path.event(last, exec.violations.length > 0);
     node.taken.set(rec.tid, branch.event);
-    const into = caching ? summaryOf(last) : null;
+    const into = caching ? stack[last]!.into : null;
     if (into) addAccesses(into, rec.tid, rec.footprint);
     if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
   };
@@ -179,7 +175,7 @@ export function exploreScenario(
           // before, no longer than the longest. An acquisition postponed here was never taken.
           reached(node, longest);
           if (dpor) pendingSteps(path, stack, exec, Math.min(o.maxSteps, shortest.size), o.maxSteps);
-          const into = caching ? summaryOf(depth) : null;
+          const into = caching ? node.into : null;
           if (into) for (const t of exec.threads) if (t.runnable) addAccesses(into, t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
@@ -209,7 +205,7 @@ export function exploreScenario(
     // A state visited again counts the known state's height in its reach, and its summary in its own.
     const again = node.revisit;
     if (node.clean) cache!.remember(node.key, { sleep: again ? again.sleep : [...node.sleep.keys()], summary: node.summary!, depth: again ? again.depth : d, height: node.reach - d, toEndFailure: node.endFailure - d });
-    const into = summaryOf(d - 1);
+    const into = parent.into;
     if (into) mergeSummary(into, node.summary!);
   };
 

@@ -27,6 +27,8 @@ export interface Node {
   /** With the state cache (state-cache.ts): the state's key, and what was taken from it and below. */
   key: string | null;
   summary: Summary | null;
+  /** The summary that the steps from this state go into: its own, or that of the nearest state above it that has one. */
+  into: Summary | null;
   /**
    * A known state visited again with threads awake that slept the first time: those threads, the
    * only ones explored from it, and the threads asleep both times and the depth it will be known
@@ -54,7 +56,7 @@ export function newNode(runnable: number[], sleep: Map<number, Event>, preemptio
     const order = runnable.includes(first) ? [first, ...runnable.filter((t) => t !== first)] : runnable;
     for (const tid of order) tree.add(untaken(tid));
   }
-  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, revisit: null, clean: true, endFailure: Infinity, reach: 0 };
+  return { runnable, tree, current: null, sleep, taken: new Map(), preemptions, postponed: [], key: null, summary: null, into: null, revisit: null, clean: true, endFailure: Infinity, reach: 0 };
 }
 
 /** The sleep set after `step` is taken from `parent`: what slept or was explored there and is independent of it. */
