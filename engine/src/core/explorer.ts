@@ -73,7 +73,7 @@ export function exploreScenario(
   const choicesOnly = o.stateCache === 'choices';
   const keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = stats.reexplored = 0;
-  // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again.
+  // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
   let keyed = 0;
   /** The depth of the last state written down. */
