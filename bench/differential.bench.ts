@@ -7,13 +7,12 @@
 import { compareOnProgram, compareOnScenario, compareRarestEnd, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
 import { lastzeroScenario } from '../engine/test/support/lastzero.ts';
 import { compareMutexModels, type MutexComparison } from '../engine/test/support/mutex-order.ts';
-import { programScenario, randomProgram } from '../engine/test/support/programs.ts';
+import { WIDE, programScenario, randomProgram } from '../engine/test/support/programs.ts';
 
 const PROGRAMS = Number(process.env.PROGRAMS ?? 5_000);
 const MUTEX_PROGRAMS = Number(process.env.MUTEX_PROGRAMS ?? 1_000);
 
-/** Programs of 3 or 4 threads of 1-2 instructions: more threads side by side, for the wakeup trees. */
-const WIDE = { threads: [3, 4], instrs: 2 };
+/** Programs of more threads (support/programs.ts, WIDE), a tenth as many. */
 const WIDE_PROGRAMS = Math.round(PROGRAMS / 10);
 
 function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, wide = false): { line: string; bad: Comparison[] } {
@@ -27,9 +26,7 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   const bad: Comparison[] = [];
   const problems = new Map<string, number>();
   for (let seed = 1; seed <= programs; seed++) {
-    const c = wide
-      ? compareOnScenario(programScenario(randomProgram(seed, WIDE), `wide program ${seed}`), seed, maxStepsOf(seed), bruteLimit)
-      : compareOnProgram(seed, maxStepsOf(seed), bruteLimit);
+    const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, wide ? WIDE : undefined);
     if (!c) continue;
     compared++;
     dpor += c.dpor;

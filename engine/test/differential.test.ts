@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareOnScenario, stepBoundFor, type Comparison } from './support/differential.ts';
-import { programScenario, randomProgram } from './support/programs.ts';
+import { compareOnProgram, stepBoundFor, type Comparison } from './support/differential.ts';
+import { WIDE } from './support/programs.ts';
 
 /**
  * The reduced explorer (DPOR with sleep sets) against brute-force enumeration of every
@@ -10,16 +10,15 @@ import { programScenario, randomProgram } from './support/programs.ts';
  */
 const PROGRAMS = 250;
 
-/** Programs of 3 or 4 threads of 1-2 instructions, fewer of them: more states where the search has a choice. */
-const WIDE = { size: { threads: [3, 4], instrs: 2 }, programs: 60 };
+/** Programs of more threads (support/programs.ts, WIDE), fewer of them. */
+const WIDE_PROGRAMS = 60;
 
 function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number, choiceRevisiting: number, wide = false) {
   describe(name, () => {
     const compared: Comparison[] = [];
-    for (let seed = 1; seed <= (wide ? WIDE.programs : PROGRAMS); seed++) {
+    for (let seed = 1; seed <= (wide ? WIDE_PROGRAMS : PROGRAMS); seed++) {
       it(`program ${seed}`, () => {
-        const program = wide ? randomProgram(seed, WIDE.size) : randomProgram(seed);
-        const c = compareOnScenario(programScenario(program, `program ${seed}`), seed, maxStepsOf(seed), bruteLimit);
+        const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, wide ? WIDE : undefined);
         if (!c) return; // too many interleavings to enumerate: not compared
         expect(c.problems).toEqual([]);
         compared.push(c);

@@ -98,7 +98,6 @@ export function exploreScenario(
     return node;
   };
 
-
   const take = (node: Node, branch: WakeupTree) => {
     node.current = branch;
     const rec = exec.step(branch.tid);

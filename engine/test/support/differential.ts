@@ -77,9 +77,9 @@ function replaysTo(s: Scenario, r: Report): boolean {
   }
 }
 
-/** Compares the two on program `seed`; null when brute force cannot enumerate it within `bruteLimit` executions. */
-export function compareOnProgram(seed: number, maxSteps: number | undefined, bruteLimit: number, stateCache: boolean | number = 1): Comparison | null {
-  return compareOnScenario(programScenario(randomProgram(seed), `program ${seed}`), seed, maxSteps, bruteLimit, stateCache);
+/** Compares the two on program `seed` (of `size`, randomProgram's default if none); null when brute force cannot enumerate it within `bruteLimit` executions. */
+export function compareOnProgram(seed: number, maxSteps: number | undefined, bruteLimit: number, size?: Parameters<typeof randomProgram>[1]): Comparison | null {
+  return compareOnScenario(programScenario(randomProgram(seed, size), `program ${seed}`), seed, maxSteps, bruteLimit);
 }
 
 /** Compares the two on the scenario `s` (numbered `seed` in the comparison); null as above. */

@@ -27,6 +27,9 @@ export interface Program {
   threads: Instr[][];
 }
 
+/** Programs of 3 or 4 threads of 1-2 instructions: more threads side by side, and more states where the search has a choice. */
+export const WIDE = { threads: [3, 4], instrs: 2 };
+
 export function randomProgram(seed: number, size = { threads: [2, 3], instrs: 3 }): Program {
   const r = rng(seed);
   const nLocks = 2 + Math.floor(r() * 2);
