@@ -55,19 +55,31 @@ function record(v: unknown, t: Trace, world: unknown, depth: number): void {
 
 /** Where the trace goes on after `v`, or -1 where `v` differs from it. */
 function compare(v: unknown, t: Trace, i: number, world: unknown, depth: number): number {
-  if (typeof v === 'function' || v === world) return i;
-  if (typeof v !== 'object' || v === null) return t[i] === v ? i + 1 : -1;
+  if (typeof v !== 'object' || v === null) return typeof v === 'function' ? i : t[i] === v ? i + 1 : -1;
+  if (v === world) return i;
   if (depth > 0 && v instanceof KObject) return t[i] === OBJECT && t[i + 1] === v.name ? i + 2 : -1;
   if (v instanceof KThread) return t[i] === THREAD && t[i + 1] === v.index ? i + 2 : -1;
   if (t[i++] !== v.constructor) return -1;
   if (v instanceof Map) {
     for (const [k, x] of v) if ((i = compare(k, t, i, world, depth + 1)) < 0 || (i = compare(x, t, i, world, depth + 1)) < 0) return -1;
-  } else if (v instanceof Set || Array.isArray(v)) {
+  } else if (Array.isArray(v)) {
+    for (let j = 0; j < v.length; j++) {
+      const x: unknown = v[j];
+      // A number, string or other primitive inline: most of what arrays hold.
+      if (typeof x !== 'object' && typeof x !== 'function') {
+        if (t[i++] !== x) return -1;
+      } else if ((i = compare(x, t, i, world, depth + 1)) < 0) return -1;
+    }
+  } else if (v instanceof Set) {
     for (const x of v) if ((i = compare(x, t, i, world, depth + 1)) < 0) return -1;
   } else {
     for (const key in v) {
       if (!isState(key, depth)) continue;
-      if (t[i] !== key || (i = compare((v as Record<string, unknown>)[key], t, i + 1, world, depth + 1)) < 0) return -1;
+      const x = (v as Record<string, unknown>)[key];
+      if (t[i++] !== key) return -1;
+      if (typeof x !== 'object' && typeof x !== 'function') {
+        if (t[i++] !== x) return -1;
+      } else if ((i = compare(x, t, i, world, depth + 1)) < 0) return -1;
     }
   }
   return t[i] === END ? i + 1 : -1;

@@ -21,7 +21,7 @@ import { sameFields, traceOf, type Trace } from './field-trace.ts';
  * no cycle is found through it (missed, never invented).
  */
 export function fingerprint(exec: Execution): string {
-  const threads = exec.threads.map((t) => [threadText(t), t.finished ? [] : t.received.map(resultKey)]);
+  const threads = exec.threads.map((t) => [threadValues(t, []), t.finished ? [] : t.received.map(resultKey)]);
   const objects = exec.world.objects.map(objectKey);
   return JSON.stringify([threads, objects, exec.world.localKeys()]);
 }
@@ -55,6 +55,15 @@ export class StateKeys {
   private readonly lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
   private readonly results: { seen: unknown[]; chain: number[] }[] = [];
+  /** Per thread: the values of its part of the key when last written down (threadValues), and their number. */
+  private readonly threadParts: { values: unknown[]; n: number }[] = [];
+  /** The layers' keys when last written down, and their number. */
+  private locals: { keys: readonly string[]; n: number } = { keys: [], n: this.number('[]') };
+  /** A list reused for a thread's values at each key (threadValues). */
+  private readonly scratch: unknown[] = [];
+  /** The code units of the key being made (two per number), and how many are written so far. */
+  private readonly codes: number[] = [];
+  private written = 0;
   /** Keys written down so far. */
   private keys = 0;
 
@@ -86,8 +95,11 @@ export class StateKeys {
 
   key(exec: Execution): string {
     const now = ++this.keys;
-    const parts: number[] = [];
-    for (const t of exec.threads) parts.push(this.number(threadText(t)), t.finished ? -1 : this.chain(t));
+    this.written = 0;
+    for (const t of exec.threads) {
+      this.put(this.threadNumber(t));
+      this.put(t.finished ? -1 : this.chain(t));
+    }
     const objects = exec.world.objects;
     // An object other than a primitive is written down again when a field changed, or when an
     // object whose state it shows did (at this key: so until nothing more changes).
@@ -109,13 +121,20 @@ export class StateKeys {
         if (last.trace !== null && last.at !== now && last.shown.some((r) => this.lastObjects[r]!.changed === now)) changed = this.write(objects[i]!, now) || changed;
       }
     }
-    for (let i = 0; i < objects.length; i++) parts.push(this.lastObjects[i]!.n);
+    for (let i = 0; i < objects.length; i++) this.put(this.lastObjects[i]!.n);
     // What the layers above keep: the leak finder's key is one string, kept until it changes (and its hash with it).
-    parts.push(this.number(exec.world.localKeys().join('\u0000')));
-    // Each number as two UTF-16 code units: a short key, built without writing numbers out as text.
-    const codes: number[] = [];
-    for (const n of parts) codes.push((n + 2) & 0xffff, (n + 2) >>> 16);
-    return String.fromCharCode(...codes);
+    const locals = exec.world.localKeys();
+    if (!sameValues(locals, this.locals.keys)) this.locals = { keys: locals, n: this.number(JSON.stringify(locals)) };
+    this.put(this.locals.n);
+    const codes = this.codes;
+    if (codes.length !== this.written) codes.length = this.written;
+    return String.fromCharCode.apply(null, codes);
+  }
+
+  /** Writes a number into the key being made, as two UTF-16 code units: a short key, built without writing numbers out as text. */
+  private put(n: number): void {
+    this.codes[this.written++] = (n + 2) & 0xffff;
+    this.codes[this.written++] = (n + 2) >>> 16;
   }
 
   /** Writes `o` down at key `now`; whether its text changed. */
@@ -126,6 +145,17 @@ export class StateKeys {
     const trace = o.stateInFootprint ? null : traceOf(o);
     this.lastObjects[o.id] = { n, at: now, changed: changed ? now : last.changed, stale: false, trace, shown: trace ? o.statesShown().map((x) => x.id) : [] };
     return changed;
+  }
+
+  /** The number of the thread's part of the key but for its results: the last one, where its values are as they were. */
+  private threadNumber(t: KThread): number {
+    const values = threadValues(t, this.scratch);
+    const last = this.threadParts[t.index];
+    let n: number;
+    if (last !== undefined && sameValues(values, last.values)) n = last.n;
+    else this.threadParts[t.index] = { values: values.slice(), n: (n = this.number(JSON.stringify(values))) };
+    values.length = 0;
+    return n;
   }
 
   /** The number of the thread's results so far, extending the chain it was last seen with. */
@@ -156,15 +186,30 @@ export function withoutStepNumbers(text: string): string {
 
 const STEP_NUMBER = /"step":-?\d+|\bsteps? \d+/g;
 
-/** A thread's part of the key, but for its results: one string, built without arrays (a key is written at every state). */
-function threadText(t: KThread): string {
-  let held = '';
-  for (const h of t.held) held += `${h.lock.name}:${h.mode}:${h.lockClass ?? ''}\u0001`;
-  return (
-    `${t.status}\u0000${t.waiting ? `${t.waiting.op} ${t.waiting.on.name}` : ''}\u0000${held}\u0000` +
-    `${t.preemptCount},${t.irqsDisabled},${t.pagefaultsDisabled},${t.rcuReadDepth}\u0000${t.spinReads ? t.spinReads.join(',') : ''}\u0000` +
-    `${t.lines.join(',')}\u0000${t.nonBlocking.join('\u0001')}\u0000${t.nesting ? `${t.nesting.lock.name}/${t.nesting.subclass}` : ''}`
-  );
+/**
+ * A thread's part of the key, but for its results, as a list of values written into `out`: its
+ * status, what it waits on, what it holds, its context counters, what its spin read, the lines of
+ * its calls in progress, its non-blocking sections and nesting annotation. Each list is preceded by
+ * its length, so that two threads have equal lists exactly when they are in one state.
+ */
+function threadValues(t: KThread, out: unknown[]): unknown[] {
+  out.push(t.status, t.waiting?.op ?? null, t.waiting?.on.name ?? null, t.held.length);
+  for (const h of t.held) out.push(h.lock.name, h.mode, h.lockClass ?? null);
+  out.push(t.preemptCount, t.irqsDisabled, t.pagefaultsDisabled, t.rcuReadDepth, t.spinReads?.length ?? -1);
+  if (t.spinReads) for (const a of t.spinReads) out.push(a);
+  out.push(t.lines.length);
+  for (const l of t.lines) out.push(l);
+  out.push(t.nonBlocking.length);
+  for (const n of t.nonBlocking) out.push(n);
+  out.push(t.nesting?.lock.name ?? null, t.nesting?.subclass ?? null);
+  return out;
+}
+
+/** Whether two lists of values are equal, element by element. */
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 let unique = 0;

@@ -57,6 +57,11 @@ export class World {
   /** The state the layers above keep per world (the leak finder's registry, RCU), by their keys. */
   private readonly locals = new Map<object, unknown>();
   private sealed = false;
+  /**
+   * Whether names are checked for uniqueness as objects and threads are made. A scenario's build is
+   * deterministic (replay depends on it), so defineScenario checks them at its first build only.
+   */
+  checkNames = true;
   /** Index of the step being taken (or, between steps, of the next one). */
   stepIndex = 0;
   /**
@@ -91,6 +96,7 @@ export class World {
   }
 
   private claimName(name: string, owner: KThread | KObject): void {
+    if (!this.checkNames) return;
     const what = owner instanceof KThread ? 'thread' : 'object';
     if (typeof name !== 'string' || name.trim() === '') throw new Error(`every ${what} needs a non-empty name`);
     const other = this.names.get(name);

@@ -70,22 +70,30 @@ export function hasChoice(node: Pick<Node, 'runnable' | 'sleep'>): boolean {
   return false;
 }
 
-/** Per thread, the accesses of its steps from a state on: one set, of `access * threads + thread`. */
+/**
+ * Per thread, the accesses of its steps from a state on: for each object and thread
+ * (`object * threads + thread`), the modes it was accessed in, as bits (`1 << mode`).
+ */
 export interface Summary {
   threads: number;
-  accesses: Set<number>;
+  accesses: Map<number, number>;
 }
 
 export function emptySummary(threads: number): Summary {
-  return { threads, accesses: new Set() };
+  return { threads, accesses: new Map() };
 }
 
 export function addAccesses(summary: Summary, tid: number, footprint: readonly Access[]): void {
-  for (const a of footprint) summary.accesses.add(a * summary.threads + tid);
+  const { accesses, threads } = summary;
+  for (const a of footprint) {
+    const k = (a >> 2) * threads + tid;
+    accesses.set(k, (accesses.get(k) ?? 0) | (1 << (a & 3)));
+  }
 }
 
 export function mergeSummary(into: Summary, from: Summary): void {
-  for (const x of from.accesses) into.accesses.add(x);
+  const accesses = into.accesses;
+  for (const [k, modes] of from.accesses) accesses.set(k, (accesses.get(k) ?? 0) | modes);
 }
 
 export interface Known {
@@ -124,15 +132,16 @@ export class StateCache {
   }
 }
 
-const MODES: Mode[] = [READ, WRITE, ADD];
+/** Per mode, the modes it conflicts with, as bits. */
+const CONFLICTING: number[] = [];
+for (const a of [READ, WRITE, ADD] as Mode[]) CONFLICTING[a] = [READ, WRITE, ADD].reduce((bits, b) => (modesConflict(a, b as Mode) ? bits | (1 << b) : bits), 0);
 
 /** Whether a step with `footprint` conflicts with any access of thread `p` in `summary`. */
 function conflicts(footprint: readonly Access[], summary: Summary, p: number): boolean {
   const { accesses, threads } = summary;
   for (const a of footprint) {
-    const obj = a & ~3;
-    const mode = (a & 3) as Mode;
-    for (const m of MODES) if (modesConflict(mode, m) && accesses.has((obj + m) * threads + p)) return true;
+    const modes = accesses.get((a >> 2) * threads + p);
+    if (modes !== undefined && (modes & CONFLICTING[a & 3]!) !== 0) return true;
   }
   return false;
 }
