@@ -43,13 +43,10 @@ export function defineScenario<K extends CoreKernel>(make: (l: Listing | undefin
   if (typeof name !== 'string' || name.trim() === '') throw new Error('scenario: the first argument must be a non-empty name');
   if (typeof build !== 'function') throw new Error(`scenario '${name}': the second argument must be a function build(k)`);
   const l = typeof options.listing === 'string' ? parseListing(options.listing) : options.listing;
-  let checked = false;
   const instantiate = (): K => {
     const k = make(l);
-    k.checkNames = !checked;
     build(k);
     k.seal();
-    checked = true;
     return k;
   };
   let threads: string[];

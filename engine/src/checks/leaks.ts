@@ -116,7 +116,7 @@ function holderName(h: Holder | null): string {
 
 /** The leak finder of one world: every object's references, and the objects that must die. */
 class LeakRegistry {
-  private readonly sources = new Map<KObject, References[]>();
+  readonly #sources = new Map<KObject, References[]>();
   readonly doomed = new Map<KObject, string>();
   /** The state key as last written down; null once a reference is taken or dropped, or an object doomed. */
   key: string | null = null;
@@ -124,21 +124,21 @@ class LeakRegistry {
   /** Who holds each reference, and the doomed objects: what decides the end check, for a state's fingerprint (core/fingerprint.ts). */
   stateKey(): string {
     if (this.key !== null) return this.key;
-    const held = [...this.sources.values()].flatMap((list) => list.map((src) => `${src.target.name}.${src.kind}:${src.list().map((r) => holderName(r.holder)).join(',')}`));
+    const held = [...this.#sources.values()].flatMap((list) => list.map((src) => `${src.target.name}.${src.kind}:${src.list().map((r) => holderName(r.holder)).join(',')}`));
     return (this.key = `${held.join(';')}|${[...this.doomed].map(([o, why]) => `${o.name}:${why}`).join(';')}`);
   }
 
   add(refs: References): void {
     this.key = null;
-    const list = this.sources.get(refs.target);
+    const list = this.#sources.get(refs.target);
     if (list) list.push(refs);
-    else this.sources.set(refs.target, [refs]);
+    else this.#sources.set(refs.target, [refs]);
   }
 
   /** The references on `o` held by something other than `o` itself (an mm's users hold one mm_count). */
-  private holders(o: KObject): Reference[] {
+  #holders(o: KObject): Reference[] {
     const out: Reference[] = [];
-    for (const src of this.sources.get(o) ?? []) for (const r of src.list()) if (r.holder !== o) out.push(r);
+    for (const src of this.#sources.get(o) ?? []) for (const r of src.list()) if (r.holder !== o) out.push(r);
     return out;
   }
 
@@ -146,19 +146,19 @@ class LeakRegistry {
    * A root lives on legitimately: a reference from outside the scenario, or a live object that need
    * not die and that nothing holds (a task that has not exited, a device).
    */
-  private isRoot(h: Holder | null): boolean {
+  #isRoot(h: Holder | null): boolean {
     if (h === null) return true;
     if (h instanceof KThread) return false;
-    return h.freed === null && !this.doomed.has(h) && this.holders(h).length === 0;
+    return h.freed === null && !this.doomed.has(h) && this.#holders(h).length === 0;
   }
 
   /** Whether some chain of holders from `o` reaches a root. */
-  private keptAlive(o: KObject): boolean {
+  #keptAlive(o: KObject): boolean {
     const seen = new Set<Holder>([o]);
     const queue: KObject[] = [o];
     while (queue.length > 0) {
-      for (const r of this.holders(queue.shift()!)) {
-        if (this.isRoot(r.holder)) return true;
+      for (const r of this.#holders(queue.shift()!)) {
+        if (this.#isRoot(r.holder)) return true;
         const h = r.holder!;
         if (seen.has(h)) continue;
         seen.add(h);
@@ -169,11 +169,11 @@ class LeakRegistry {
   }
 
   check(): EndFailure | null {
-    const leaked = [...this.doomed.keys()].filter((o) => o.freed === null && !this.keptAlive(o));
+    const leaked = [...this.doomed.keys()].filter((o) => o.freed === null && !this.#keptAlive(o));
     const first = leaked[0];
     if (!first) return null;
     const why = this.doomed.get(first)!;
-    const { chain, cycle, thread } = this.chain(first);
+    const { chain, cycle, thread } = this.#chain(first);
     const detail: LeakDetail = { object: first.name, why, leaked: leaked.map((o) => o.name), chain, cycle };
     const others = leaked.length > 1 ? ` (${leaked.slice(1).map((o) => o.name).join(', ')} ${leaked.length === 2 ? 'leaks' : 'leak'} too)` : '';
     return { verdict: 'leak', message: `Leak: ${first.name} must die (${why}) but is still alive${others}: ${explain(chain, cycle, thread)}.`, detail };
@@ -183,7 +183,7 @@ class LeakRegistry {
    * The shortest chain of holders that keeps `x` alive: preferably a cycle back to `x`, else one that
    * ends at a thread (or a freed holder), else one that ends in another cycle.
    */
-  private chain(x: KObject): { chain: LeakEdge[]; cycle: boolean; thread: string | null } {
+  #chain(x: KObject): { chain: LeakEdge[]; cycle: boolean; thread: string | null } {
     const parent = new Map<Holder, { ref: Reference; held: KObject }>();
     const seen = new Set<Holder>([x]);
     const queue: KObject[] = [x];
@@ -191,9 +191,9 @@ class LeakRegistry {
     let repeat: { ref: Reference; held: KObject } | null = null;
     while (queue.length > 0) {
       const held = queue.shift()!;
-      for (const ref of this.holders(held)) {
+      for (const ref of this.#holders(held)) {
         const h = ref.holder!;
-        if (h === x) return { chain: [edge(ref, held), ...this.path(held, x, parent)], cycle: true, thread: null };
+        if (h === x) return { chain: [edge(ref, held), ...this.#path(held, x, parent)], cycle: true, thread: null };
         if (seen.has(h)) {
           repeat ??= { ref, held };
           continue;
@@ -204,13 +204,13 @@ class LeakRegistry {
         else queue.push(h);
       }
     }
-    if (end) return { chain: this.path(end.top, x, parent), cycle: false, thread: end.top instanceof KThread ? end.top.name : null };
-    if (repeat) return { chain: [edge(repeat.ref, repeat.held), ...this.path(repeat.held, x, parent)], cycle: true, thread: null };
+    if (end) return { chain: this.#path(end.top, x, parent), cycle: false, thread: end.top instanceof KThread ? end.top.name : null };
+    if (repeat) return { chain: [edge(repeat.ref, repeat.held), ...this.#path(repeat.held, x, parent)], cycle: true, thread: null };
     return { chain: [], cycle: false, thread: null };
   }
 
   /** The edges from `from` down to `x`, following the parents the search recorded. */
-  private path(from: Holder, x: KObject, parent: Map<Holder, { ref: Reference; held: KObject }>): LeakEdge[] {
+  #path(from: Holder, x: KObject, parent: Map<Holder, { ref: Reference; held: KObject }>): LeakEdge[] {
     const out: LeakEdge[] = [];
     for (let h = from; h !== x; ) {
       const p = parent.get(h)!;

@@ -55,29 +55,29 @@ function modeText(mode: string): string {
 }
 
 export class Lockdep implements WorldObserver {
-  private readonly classes = new Set<string>();
-  private readonly edges = new Map<string, LockdepEdge>();
-  private readonly next = new Map<string, string[]>();
-  private readonly warnings: LockdepWarning[] = [];
-  private readonly warned = new Set<string>();
+  readonly #classes = new Set<string>();
+  readonly #edges = new Map<string, LockdepEdge>();
+  readonly #next = new Map<string, string[]>();
+  readonly #warnings: LockdepWarning[] = [];
+  readonly #warned = new Set<string>();
 
   lockEvent(e: LockEvent): void {
     if (e.type !== 'acquire') return;
-    this.classes.add(e.lockClass);
+    this.#classes.add(e.lockClass);
     if (e.trylock) return;
     const listing = e.thread.world.listing;
     const toAt = where(e.op, e.line, listing);
     for (const h of e.thread.held) {
       const from = h.lockClass ?? (h.lock as { lockClass?: string }).lockClass ?? h.lock.name;
       const edge: LockdepEdge = { from, to: e.lockClass, fromMode: h.mode, toMode: e.mode, thread: e.thread.name, fromAt: where(h.op, h.line, listing), toAt };
-      if (from === e.lockClass) this.recursive(edge);
-      else this.addEdge(edge);
+      if (from === e.lockClass) this.#recursive(edge);
+      else this.#addEdge(edge);
     }
   }
 
-  private recursive(edge: LockdepEdge): void {
-    if (this.warned.has(`recursive ${edge.to}`)) return;
-    this.warned.add(`recursive ${edge.to}`);
+  #recursive(edge: LockdepEdge): void {
+    if (this.#warned.has(`recursive ${edge.to}`)) return;
+    this.#warned.add(`recursive ${edge.to}`);
     const title = 'possible recursive locking detected';
     const text = [
       banner(title),
@@ -99,22 +99,22 @@ export class Lockdep implements WorldObserver {
       '',
       ' May be due to missing lock nesting notation',
     ].join('\n');
-    this.warnings.push({ kind: 'recursive', title, classes: [edge.to], chain: [edge], text });
+    this.#warnings.push({ kind: 'recursive', title, classes: [edge.to], chain: [edge], text });
   }
 
-  private addEdge(edge: LockdepEdge): void {
+  #addEdge(edge: LockdepEdge): void {
     const key = `${edge.from}\0${edge.to}`;
-    if (this.edges.has(key)) return;
-    this.edges.set(key, edge);
-    const out = this.next.get(edge.from) ?? [];
+    if (this.#edges.has(key)) return;
+    this.#edges.set(key, edge);
+    const out = this.#next.get(edge.from) ?? [];
     out.push(edge.to);
-    this.next.set(edge.from, out);
-    const back = this.path(edge.to, edge.from);
-    if (back) this.circular(edge, back);
+    this.#next.set(edge.from, out);
+    const back = this.#path(edge.to, edge.from);
+    if (back) this.#circular(edge, back);
   }
 
   /** A path of classes from `a` to `b` in the graph, breadth first (so the shortest). */
-  private path(a: string, b: string): string[] | null {
+  #path(a: string, b: string): string[] | null {
     const parent = new Map<string, string | null>([[a, null]]);
     const queue = [a];
     while (queue.length > 0) {
@@ -124,7 +124,7 @@ export class Lockdep implements WorldObserver {
         for (let x: string | null = b; x !== null; x = parent.get(x)!) p.push(x);
         return p.reverse();
       }
-      for (const n of this.next.get(c) ?? []) {
+      for (const n of this.#next.get(c) ?? []) {
         if (!parent.has(n)) {
           parent.set(n, c);
           queue.push(n);
@@ -134,13 +134,13 @@ export class Lockdep implements WorldObserver {
     return null;
   }
 
-  private circular(edge: LockdepEdge, back: string[]): void {
+  #circular(edge: LockdepEdge, back: string[]): void {
     // The cycle: from → to → ... → from.
     const cycle = [edge.from, ...back.slice(0, -1)];
     const id = `circular ${[...cycle].sort().join(' ')}`;
-    if (this.warned.has(id)) return;
-    this.warned.add(id);
-    const chain = [edge, ...back.slice(0, -1).map((c, i) => this.edges.get(`${c}\0${back[i + 1]}`)!)];
+    if (this.#warned.has(id)) return;
+    this.#warned.add(id);
+    const chain = [edge, ...back.slice(0, -1).map((c, i) => this.#edges.get(`${c}\0${back[i + 1]}`)!)];
     const title = 'possible circular locking dependency detected';
     const existing = chain.slice(1).reverse();
     // The kernel's scenario: CPU0 holds `from` and asks for `to`; CPU1 holds the lock before `from` in the
@@ -180,11 +180,11 @@ export class Lockdep implements WorldObserver {
       '',
       ' *** DEADLOCK ***',
     ].join('\n');
-    this.warnings.push({ kind: 'circular', title, classes: cycle, chain, text });
+    this.#warnings.push({ kind: 'circular', title, classes: cycle, chain, text });
   }
 
   report(): LockdepReport {
-    return { classes: [...this.classes], edges: [...this.edges.values()], warnings: [...this.warnings] };
+    return { classes: [...this.#classes], edges: [...this.#edges.values()], warnings: [...this.#warnings] };
   }
 }
 

@@ -64,7 +64,7 @@ export class Execution {
   readonly steps: StepRecord[] = [];
   readonly violations: ViolationRecord[] = [];
   /** The notes and wake-ups of the step being taken; one object, emptied at each step. */
-  private readonly draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
+  readonly #draft: { notes: string[] | null; woke: number[] | null } = { notes: null, woke: null };
 
   /** `narrate`: record notes, for a reader (a replay); the search runs without them. */
   constructor(scenario: Instantiable, observers: readonly WorldObserver[] = [], narrate = false) {
@@ -72,10 +72,10 @@ export class Execution {
     this.world.narrating = narrate;
     this.world.observers.push(...observers);
     this.threads = this.world.threads;
-    for (const t of this.threads) this.advance(t, undefined, -1);
+    for (const t of this.threads) this.#advance(t, undefined, -1);
   }
 
-  private anyRunnable(): boolean {
+  #anyRunnable(): boolean {
     for (const t of this.threads) if (t.runnable) return true;
     return false;
   }
@@ -122,7 +122,7 @@ export class Execution {
     const world = this.world;
     const index = this.steps.length;
     world.stepIndex = index;
-    const draft = this.draft;
+    const draft = this.#draft;
     draft.notes = null;
     draft.woke = null;
     world.draft = draft;
@@ -138,11 +138,11 @@ export class Execution {
       // The footprint may run scenario code too (a wait_event condition): its exceptions count.
       footprint = action.footprint(t);
       result = action.run(t);
-      this.wakeSpinners(t, footprint);
+      this.#wakeSpinners(t, footprint);
     } catch (e) {
       if (e instanceof ScenarioError) throw e; // the scenario is written wrong: no verdict, an error
       violation = e instanceof Violation ? e : new Violation('exception', `${t.name} threw ${describeError(e)} in ${action.op}`);
-      if (footprint === NONE) footprint = this.everything();
+      if (footprint === NONE) footprint = this.#everything();
     } finally {
       setRunning(null);
       world.draft = null;
@@ -164,8 +164,8 @@ export class Execution {
     this.steps.push(record);
     t.steps++;
     world.stepIndex = index + 1;
-    if (violation) this.crash(t, index, violation.rule, violation.message);
-    else this.advance(t, result, index);
+    if (violation) this.#crash(t, index, violation.rule, violation.message);
+    else this.#advance(t, result, index);
     return record;
   }
 
@@ -174,7 +174,7 @@ export class Execution {
    * see a change. The wake orders that check after this step. What a spinner read are reads, which
    * conflict with the step's writes and adds only.
    */
-  private wakeSpinners(by: KThread, footprint: readonly Access[]): void {
+  #wakeSpinners(by: KThread, footprint: readonly Access[]): void {
     for (const s of this.threads) {
       if (s !== by && s.spinReads !== null && s.status === 'waiting' && footprintsConflict(s.spinReads, footprint)) {
         s.spinReads = null;
@@ -192,62 +192,62 @@ export class Execution {
     try {
       return t.pending!.footprint(t);
     } catch {
-      return this.everything();
+      return this.#everything();
     } finally {
       setRunning(null);
     }
   }
 
   /** Every object written: the footprint of a step whose own footprint cannot be known. */
-  private everything(): readonly Access[] {
+  #everything(): readonly Access[] {
     return this.world.objects.map((o) => o.id * 4 + WRITE);
   }
 
   /** Runs thread code up to its next action; an exception there is a violation at step `after`. */
-  private advance(t: KThread, value: unknown, after: number): void {
+  #advance(t: KThread, value: unknown, after: number): void {
     setRunning(t, true);
     try {
       t.advance(value);
     } catch (e) {
       if (e instanceof ScenarioError) throw e;
-      if (e instanceof Violation) this.crash(t, after, e.rule, e.message);
-      else this.crash(t, after, 'exception', `${t.name} threw ${describeError(e)}`);
+      if (e instanceof Violation) this.#crash(t, after, e.rule, e.message);
+      else this.#crash(t, after, 'exception', `${t.name} threw ${describeError(e)}`);
       return;
     } finally {
       setRunning(null);
     }
-    if (t.status === 'done') this.checkExit(t, after);
+    if (t.status === 'done') this.#checkExit(t, after);
   }
 
   /** A thread that returns must not hold locks or leave atomic context behind. */
-  private checkExit(t: KThread, after: number): void {
+  #checkExit(t: KThread, after: number): void {
     const h = t.held[0];
     if (h) {
       const where = h.line === undefined ? '' : ` (taken at line ${h.line})`;
-      this.violate(t, after, 'lock-held-at-exit', `${t.name} finished while holding ${h.lock.name}${where}`);
+      this.#violate(t, after, 'lock-held-at-exit', `${t.name} finished while holding ${h.lock.name}${where}`);
     } else if (t.rcuReadDepth > 0) {
-      this.violate(t, after, 'context-at-exit', `${t.name} finished inside an RCU read-side critical section (rcu_read_lock without rcu_read_unlock)`);
+      this.#violate(t, after, 'context-at-exit', `${t.name} finished inside an RCU read-side critical section (rcu_read_lock without rcu_read_unlock)`);
     } else if (t.pagefaultsDisabled > 0) {
-      this.violate(t, after, 'context-at-exit', `${t.name} finished with page faults disabled (pagefault_disable without pagefault_enable)`);
+      this.#violate(t, after, 'context-at-exit', `${t.name} finished with page faults disabled (pagefault_disable without pagefault_enable)`);
     } else if (t.preemptCount > 0 || t.irqsDisabled > 0) {
-      this.violate(t, after, 'context-at-exit', `${t.name} finished in atomic context (preemption or interrupts still disabled)`);
+      this.#violate(t, after, 'context-at-exit', `${t.name} finished in atomic context (preemption or interrupts still disabled)`);
     }
   }
 
-  private crash(t: KThread, after: number, rule: string, message: string): void {
+  #crash(t: KThread, after: number, rule: string, message: string): void {
     t.status = 'crashed';
     t.pending = null;
     t.waiting = null;
-    this.violate(t, after, rule, message);
+    this.#violate(t, after, rule, message);
   }
 
-  private violate(t: KThread, after: number, rule: string, message: string): void {
+  #violate(t: KThread, after: number, rule: string, message: string): void {
     this.violations.push({ step: after, tid: t.index, rule, message });
   }
 
   /** The terminal state, once no thread can run (or the step bound is reached); else null. */
   terminal(maxSteps: number): Terminal | null {
-    if (this.anyRunnable()) {
+    if (this.#anyRunnable()) {
       if (this.steps.length < maxSteps) return null;
       // Name the unfinished threads that took the most steps: the likely loop.
       const running = this.threads.filter((t) => !t.finished);

@@ -46,30 +46,28 @@ export function fingerprint(exec: Execution): string {
  * this on every case).
  */
 export class StateKeys {
-  private readonly numbers = new Map<string, number>();
+  readonly #numbers = new Map<string, number>();
   /**
    * Per object: the number of its text when last written down, the keys it was written down and
    * last changed at, whether a step has touched it since, and (but for a primitive) the trace of
    * its fields and the ids of the objects whose states it shows.
    */
-  private readonly lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
+  readonly #lastObjects: ({ n: number; at: number; changed: number; stale: boolean; trace: Trace | null; shown: number[] } | undefined)[] = [];
   /** Per thread: the results it was last seen with, and the chain's number after each. */
-  private readonly results: { seen: unknown[]; chain: number[] }[] = [];
+  readonly #results: { seen: unknown[]; chain: number[] }[] = [];
   /** Per thread: the values of its part of the key when last written down (threadValues), and their number. */
-  private readonly threadParts: { values: unknown[]; n: number }[] = [];
-  /** The layers' keys when last written down, and their number. */
-  private locals: { keys: readonly string[]; n: number } = { keys: [], n: this.number('[]') };
+  readonly #threadParts: { values: unknown[]; n: number }[] = [];
   /** A list reused for a thread's values at each key (threadValues). */
-  private readonly scratch: unknown[] = [];
+  readonly #scratch: unknown[] = [];
   /** The code units of the key being made (two per number), and how many are written so far. */
-  private readonly codes: number[] = [];
-  private written = 0;
+  readonly #codes: number[] = [];
+  #written = 0;
   /** Keys written down so far. */
-  private keys = 0;
+  #keys = 0;
 
-  private number(text: string): number {
-    let n = this.numbers.get(text);
-    if (n === undefined) this.numbers.set(text, (n = this.numbers.size));
+  #number(text: string): number {
+    let n = this.#numbers.get(text);
+    if (n === undefined) this.#numbers.set(text, (n = this.#numbers.size));
     return n;
   }
 
@@ -80,25 +78,25 @@ export class StateKeys {
    */
   rewind(between: readonly { footprint: readonly Access[] }[], objects: number): void {
     for (const s of between) this.touched(s.footprint);
-    this.lastObjects.length = Math.min(this.lastObjects.length, objects);
+    this.#lastObjects.length = Math.min(this.#lastObjects.length, objects);
     // An object that showed the state of one made since is written down again.
-    for (const last of this.lastObjects) if (last && last.shown.some((r) => r >= objects)) last.stale = true;
+    for (const last of this.#lastObjects) if (last && last.shown.some((r) => r >= objects)) last.stale = true;
   }
 
   /** A step with this footprint was taken: the primitives it names are written down again. */
   touched(footprint: readonly Access[]): void {
     for (const a of footprint) {
-      const last = this.lastObjects[a >> 2];
+      const last = this.#lastObjects[a >> 2];
       if (last && last.trace === null) last.stale = true; // another object is compared field by field
     }
   }
 
   key(exec: Execution): string {
-    const now = ++this.keys;
-    this.written = 0;
+    const now = ++this.#keys;
+    this.#written = 0;
     for (const t of exec.threads) {
-      this.put(this.threadNumber(t));
-      this.put(t.finished ? -1 : this.chain(t));
+      this.#put(this.#threadNumber(t));
+      this.#put(t.finished ? -1 : this.#chain(t));
     }
     const objects = exec.world.objects;
     // An object other than a primitive is written down again when a field changed, or when an
@@ -107,60 +105,58 @@ export class StateKeys {
     let reused = false;
     for (let i = 0; i < objects.length; i++) {
       const o = objects[i]!;
-      const last = this.lastObjects[i];
+      const last = this.#lastObjects[i];
       if (last !== undefined && !last.stale && (o.stateInFootprint || (last.trace !== null && sameFields(o, last.trace)))) {
         reused ||= !o.stateInFootprint;
         continue;
       }
-      changed = this.write(o, now) || changed;
+      changed = this.#write(o, now) || changed;
     }
     while (changed && reused) {
       changed = false;
       for (let i = 0; i < objects.length; i++) {
-        const last = this.lastObjects[i]!;
-        if (last.trace !== null && last.at !== now && last.shown.some((r) => this.lastObjects[r]!.changed === now)) changed = this.write(objects[i]!, now) || changed;
+        const last = this.#lastObjects[i]!;
+        if (last.trace !== null && last.at !== now && last.shown.some((r) => this.#lastObjects[r]!.changed === now)) changed = this.#write(objects[i]!, now) || changed;
       }
     }
-    for (let i = 0; i < objects.length; i++) this.put(this.lastObjects[i]!.n);
+    for (let i = 0; i < objects.length; i++) this.#put(this.#lastObjects[i]!.n);
     // What the layers above keep: the leak finder's key is one string, kept until it changes (and its hash with it).
-    const locals = exec.world.localKeys();
-    if (!sameValues(locals, this.locals.keys)) this.locals = { keys: locals, n: this.number(JSON.stringify(locals)) };
-    this.put(this.locals.n);
-    const codes = this.codes;
-    if (codes.length !== this.written) codes.length = this.written;
+    this.#put(this.#number(exec.world.localKeys().join('\u0000')));
+    const codes = this.#codes;
+    if (codes.length !== this.#written) codes.length = this.#written;
     return String.fromCharCode.apply(null, codes);
   }
 
   /** Writes a number into the key being made, as two UTF-16 code units: a short key, built without writing numbers out as text. */
-  private put(n: number): void {
-    this.codes[this.written++] = (n + 2) & 0xffff;
-    this.codes[this.written++] = (n + 2) >>> 16;
+  #put(n: number): void {
+    this.#codes[this.#written++] = (n + 2) & 0xffff;
+    this.#codes[this.#written++] = (n + 2) >>> 16;
   }
 
   /** Writes `o` down at key `now`; whether its text changed. */
-  private write(o: KObject, now: number): boolean {
-    const last = this.lastObjects[o.id];
-    const n = this.number(objectKey(o));
+  #write(o: KObject, now: number): boolean {
+    const last = this.#lastObjects[o.id];
+    const n = this.#number(objectKey(o));
     const changed = last === undefined || last.n !== n;
     const trace = o.stateInFootprint ? null : traceOf(o);
-    this.lastObjects[o.id] = { n, at: now, changed: changed ? now : last.changed, stale: false, trace, shown: trace ? o.statesShown().map((x) => x.id) : [] };
+    this.#lastObjects[o.id] = { n, at: now, changed: changed ? now : last.changed, stale: false, trace, shown: trace ? o.statesShown().map((x) => x.id) : [] };
     return changed;
   }
 
   /** The number of the thread's part of the key but for its results: the last one, where its values are as they were. */
-  private threadNumber(t: KThread): number {
-    const values = threadValues(t, this.scratch);
-    const last = this.threadParts[t.index];
+  #threadNumber(t: KThread): number {
+    const values = threadValues(t, this.#scratch);
+    const last = this.#threadParts[t.index];
     let n: number;
     if (last !== undefined && sameValues(values, last.values)) n = last.n;
-    else this.threadParts[t.index] = { values: values.slice(), n: (n = this.number(JSON.stringify(values))) };
+    else this.#threadParts[t.index] = { values: values.slice(), n: (n = this.#number(JSON.stringify(values))) };
     values.length = 0;
     return n;
   }
 
   /** The number of the thread's results so far, extending the chain it was last seen with. */
-  private chain(t: KThread): number {
-    const r = (this.results[t.index] ??= { seen: [], chain: [] });
+  #chain(t: KThread): number {
+    const r = (this.#results[t.index] ??= { seen: [], chain: [] });
     const received = t.received;
     let same = 0;
     while (same < received.length && same < r.seen.length && received[same] === r.seen[same]) same++;
@@ -168,7 +164,7 @@ export class StateKeys {
     r.chain.length = same;
     for (let i = same; i < received.length; i++) {
       r.seen.push(received[i]);
-      r.chain.push(this.number(`${i === 0 ? '' : r.chain[i - 1]}>${JSON.stringify(resultKey(received[i]))}`));
+      r.chain.push(this.#number(`${i === 0 ? '' : r.chain[i - 1]}>${JSON.stringify(resultKey(received[i]))}`));
     }
     return received.length === 0 ? -2 : r.chain[received.length - 1]!;
   }
@@ -188,20 +184,17 @@ const STEP_NUMBER = /"step":-?\d+|\bsteps? \d+/g;
 
 /**
  * A thread's part of the key, but for its results, as a list of values written into `out`: its
- * status, what it waits on, what it holds, its context counters, what its spin read, the lines of
- * its calls in progress, its non-blocking sections and nesting annotation. Each list is preceded by
- * its length, so that two threads have equal lists exactly when they are in one state.
+ * status, what it waits on, its context counters and nesting annotation, what its spin read, what
+ * it holds, the lines of its calls in progress and its non-blocking sections. Each list but the
+ * last is preceded by its length, so two threads have equal lists exactly when they are in one state.
  */
 function threadValues(t: KThread, out: unknown[]): unknown[] {
-  out.push(t.status, t.waiting?.op ?? null, t.waiting?.on.name ?? null, t.held.length);
-  for (const h of t.held) out.push(h.lock.name, h.mode, h.lockClass ?? null);
-  out.push(t.preemptCount, t.irqsDisabled, t.pagefaultsDisabled, t.rcuReadDepth, t.spinReads?.length ?? -1);
-  if (t.spinReads) for (const a of t.spinReads) out.push(a);
-  out.push(t.lines.length);
-  for (const l of t.lines) out.push(l);
-  out.push(t.nonBlocking.length);
-  for (const n of t.nonBlocking) out.push(n);
-  out.push(t.nesting?.lock.name ?? null, t.nesting?.subclass ?? null);
+  const { waiting: w, nesting: n, spinReads: s } = t;
+  out.push(t.status, w?.op, w?.on.name, t.preemptCount, t.irqsDisabled, t.pagefaultsDisabled, t.rcuReadDepth, n?.lock.name, n?.subclass, s ? s.length : -1);
+  if (s) out.push(...s);
+  out.push(t.held.length);
+  for (const h of t.held) out.push(h.lock.name, h.mode, h.lockClass);
+  out.push(t.lines.length, ...t.lines, ...t.nonBlocking);
   return out;
 }
 

@@ -26,10 +26,11 @@ export function accessMode(a: Access): Mode {
   return (a & 3) as Mode;
 }
 
+/** Per mode, the modes it conflicts with, as bits (`1 << mode`). */
+export const CONFLICTING: readonly number[] = [0, (1 << WRITE) | (1 << ADD), (1 << READ) | (1 << WRITE) | (1 << ADD), (1 << READ) | (1 << WRITE)];
+
 export function modesConflict(a: Mode, b: Mode): boolean {
-  if (a === READ) return b !== READ;
-  if (a === ADD) return b !== ADD;
-  return true;
+  return ((CONFLICTING[a]! >> b) & 1) === 1;
 }
 
 /** Whether two footprints touch one object in conflicting modes. */

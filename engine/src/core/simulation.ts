@@ -109,51 +109,51 @@ export function snapshotOf(world: World): WorldSnapshot {
  * state where no thread can run.
  */
 export class Simulation {
-  private readonly exec: Execution;
-  private readonly publicSteps: Step[] = [];
-  private readonly tids: number[] = [];
-  private ended: Outcome | null = null;
+  readonly #exec: Execution;
+  readonly #publicSteps: Step[] = [];
+  readonly #tids: number[] = [];
+  #ended: Outcome | null = null;
 
   constructor(scenario: Instantiable, observers: readonly WorldObserver[] = []) {
-    this.exec = new Execution(scenario, observers, true);
-    this.settle();
+    this.#exec = new Execution(scenario, observers, true);
+    this.#settle();
   }
 
   get threadNames(): string[] {
-    return this.exec.threads.map((t) => t.name);
+    return this.#exec.threads.map((t) => t.name);
   }
 
   get steps(): readonly Step[] {
-    return this.publicSteps;
+    return this.#publicSteps;
   }
 
   get schedule(): string {
-    return encodeSchedule(this.tids);
+    return encodeSchedule(this.#tids);
   }
 
   /** The verdict once the execution has ended; null while a thread can still run. */
   get outcome(): Outcome | null {
-    return this.ended;
+    return this.#ended;
   }
 
   /** Names of the threads that can take a step now (none once the execution has ended). */
   runnable(): string[] {
-    if (this.ended) return [];
-    return this.exec.runnable().map((i) => this.exec.threads[i]!.name);
+    if (this.#ended) return [];
+    return this.#exec.runnable().map((i) => this.#exec.threads[i]!.name);
   }
 
   threads(): ThreadState[] {
-    return this.exec.threads.map(threadState);
+    return this.#exec.threads.map(threadState);
   }
 
   snapshot(): WorldSnapshot {
-    return snapshotOf(this.exec.world);
+    return snapshotOf(this.#exec.world);
   }
 
   /** Why `thread` cannot run now, in one sentence, or null if it can. */
   whyNot(thread: string | number): string | null {
-    const t = this.resolve(thread);
-    if (this.ended) return `the execution has ended (${this.ended.verdict})`;
+    const t = this.#resolve(thread);
+    if (this.#ended) return `the execution has ended (${this.#ended.verdict})`;
     if (t.runnable) return null;
     if (t.status === 'done') return `${t.name} has finished`;
     if (t.status === 'crashed') return `${t.name} stopped after a violation`;
@@ -163,34 +163,34 @@ export class Simulation {
 
   /** Takes one step of `thread` (a name or an index). */
   step(thread: string | number): Step {
-    const t = this.resolve(thread);
+    const t = this.#resolve(thread);
     const why = this.whyNot(t.index);
     if (why !== null) throw new Error(`cannot step ${t.name}: ${why}`);
-    const before = this.exec.violations.length;
-    const rec = this.exec.step(t.index);
-    this.tids.push(t.index);
-    const v = this.exec.violations[before];
-    const step = publicStep(rec, this.publicSteps.length, this.exec.threads, v?.message);
-    this.publicSteps.push(step);
-    this.settle();
+    const before = this.#exec.violations.length;
+    const rec = this.#exec.step(t.index);
+    this.#tids.push(t.index);
+    const v = this.#exec.violations[before];
+    const step = publicStep(rec, this.#publicSteps.length, this.#exec.threads, v?.message);
+    this.#publicSteps.push(step);
+    this.#settle();
     return step;
   }
 
-  private resolve(thread: string | number): KThread {
-    const threads = this.exec.threads;
+  #resolve(thread: string | number): KThread {
+    const threads = this.#exec.threads;
     const t = typeof thread === 'number' ? threads[thread] : threads.find((x) => x.name === thread);
     if (!t) throw new Error(`no thread ${JSON.stringify(thread)} (threads: ${threads.map((x) => x.name).join(', ')})`);
     return t;
   }
 
-  private settle(): void {
-    const v = this.exec.violations[0];
+  #settle(): void {
+    const v = this.#exec.violations[0];
     if (v) {
-      this.ended = { verdict: 'violation', message: v.message };
+      this.#ended = { verdict: 'violation', message: v.message };
       return;
     }
-    const terminal = this.exec.terminal(Infinity);
-    if (terminal) this.ended = terminalOutcome(terminal);
+    const terminal = this.#exec.terminal(Infinity);
+    if (terminal) this.#ended = terminalOutcome(terminal);
   }
 }
 

@@ -53,14 +53,14 @@ export class KThread {
   readonly index: number;
   readonly name: string;
   readonly options: ThreadOptions;
-  private readonly body: ThreadBody;
-  private gen: Op<void>;
+  readonly #body: ThreadBody;
+  #gen: Op<void>;
   /**
    * The results the body has received since it (re)started: with the body, they determine its local
    * state (a body is deterministic and shares state only through objects). Read by the liveness check.
    */
   received: unknown[] = [];
-  private started = false;
+  #started = false;
   /** The step this thread takes next, or null once it has finished. */
   pending: Action | null = null;
   status: ThreadStatus = 'ready';
@@ -85,7 +85,7 @@ export class KThread {
   /** The listing lines of the calls in progress (outermost first); see `at`, which enters and leaves them. */
   readonly lines: number[] = [];
   /** A copy of `lines` that steps share until a call is entered or left (null: not made yet). */
-  private linesCopy: readonly number[] | null = NO_LINES;
+  #linesCopy: readonly number[] | null = NO_LINES;
   /** How many steps this thread has taken. */
   steps = 0;
 
@@ -94,25 +94,25 @@ export class KThread {
     this.index = index;
     this.name = name;
     this.options = options;
-    this.body = body;
-    this.gen = body();
+    this.#body = body;
+    this.#gen = body();
   }
 
   /** Enters a call at listing line `line`. */
   enter(line: number): void {
     this.lines.push(line);
-    this.linesCopy = null;
+    this.#linesCopy = null;
   }
 
   /** Leaves the innermost call. */
   leave(): void {
     this.lines.pop();
-    this.linesCopy = this.lines.length === 0 ? NO_LINES : null;
+    this.#linesCopy = this.lines.length === 0 ? NO_LINES : null;
   }
 
   /** The lines of the calls in progress, as a step records them: a copy, shared by the steps taken between calls. */
   get stack(): readonly number[] {
-    return (this.linesCopy ??= this.lines.slice());
+    return (this.#linesCopy ??= this.lines.slice());
   }
 
   get line(): number | undefined {
@@ -145,22 +145,22 @@ export class KThread {
 
   /** Runs the body until it yields its next action (or returns). Thread code runs here. */
   advance(value: unknown): void {
-    if (this.started) this.received.push(value);
-    this.started = true;
-    let r = this.gen.next(value);
-    if (r.done && this.options.forever) r = this.restart();
+    if (this.#started) this.received.push(value);
+    this.#started = true;
+    let r = this.#gen.next(value);
+    if (r.done && this.options.forever) r = this.#restart();
     if (!r.done && !isAction(r.value)) throw new ScenarioError(notAStep(this.name, r.value));
     this.pending = r.done ? null : r.value;
     if (r.done) this.status = 'done';
   }
 
   /** Starts a `forever` body's next iteration, which must begin with a step and holds no lock from the last. */
-  private restart(): IteratorResult<Action, void> {
+  #restart(): IteratorResult<Action, void> {
     const h = this.held[0];
     if (h) throw new Violation('lock-held-at-exit', `${this.name} ended an iteration of its forever body while holding ${h.lock.name}`);
-    this.gen = this.body();
+    this.#gen = this.#body();
     this.received = [];
-    const r = this.gen.next();
+    const r = this.#gen.next();
     if (r.done) throw new ScenarioError(`${this.name}'s forever body returned without taking a step: it would loop without end`);
     return r;
   }

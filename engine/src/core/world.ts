@@ -52,16 +52,11 @@ export class World {
   readonly listing: Listing | undefined;
   readonly observers: WorldObserver[] = [];
   /** Every name in use, and what holds it (a thread, or an object whose kind is known once it is built). */
-  private readonly names = new Map<string, KThread | KObject>();
-  private readonly endChecks: (() => EndFailure | null)[] = [];
+  readonly #names = new Map<string, KThread | KObject>();
+  readonly #endChecks: (() => EndFailure | null)[] = [];
   /** The state the layers above keep per world (the leak finder's registry, RCU), by their keys. */
-  private readonly locals = new Map<object, unknown>();
-  private sealed = false;
-  /**
-   * Whether names are checked for uniqueness as objects and threads are made. A scenario's build is
-   * deterministic (replay depends on it), so defineScenario checks them at its first build only.
-   */
-  checkNames = true;
+  readonly #locals = new Map<object, unknown>();
+  #sealed = false;
   /** Index of the step being taken (or, between steps, of the next one). */
   stepIndex = 0;
   /**
@@ -78,37 +73,36 @@ export class World {
 
   /** Gives an object its id; its name must be unique among objects and threads. */
   register(obj: KObject): number {
-    this.claimName(obj.name, obj);
+    this.#claimName(obj.name, obj);
     this.objects.push(obj);
     return this.objects.length - 1;
   }
 
   /** Creates a thread. Threads exist from the start: they cannot be made once execution has begun. */
   thread(name: string, body: ThreadBody, options: ThreadOptions = {}): KThread {
-    if (this.sealed) throw new Error(`k.thread('${name}'): threads must be created in build(k), not while threads run`);
+    if (this.#sealed) throw new Error(`k.thread('${name}'): threads must be created in build(k), not while threads run`);
     if (!(body instanceof GENERATOR_FUNCTION)) {
       throw new Error(`k.thread('${name}'): the body must be a generator function (function* () { ... }), got ${describeBody(body)}`);
     }
     const t = new KThread(this, this.threads.length, name, body, options);
-    this.claimName(name, t);
+    this.#claimName(name, t);
     this.threads.push(t);
     return t;
   }
 
-  private claimName(name: string, owner: KThread | KObject): void {
-    if (!this.checkNames) return;
+  #claimName(name: string, owner: KThread | KObject): void {
     const what = owner instanceof KThread ? 'thread' : 'object';
     if (typeof name !== 'string' || name.trim() === '') throw new Error(`every ${what} needs a non-empty name`);
-    const other = this.names.get(name);
+    const other = this.#names.get(name);
     if (other !== undefined) {
       throw new Error(`the name '${name}' is already taken by a ${other instanceof KThread ? 'thread' : other.kind}; names of threads and objects must be unique`);
     }
-    this.names.set(name, owner);
+    this.#names.set(name, owner);
   }
 
   /** Refuses to make an object (`k.mutex(name)`, ...) once the build is over, e.g. inside a thread's body. */
   building(what: string, name: string): void {
-    if (!this.sealed) return;
+    if (!this.#sealed) return;
     const t = threadBetweenSteps();
     const where = t ? `in ${t.name}'s body` : 'after build(k) returned';
     throw new ScenarioError(`k.${what}('${name}') was called ${where}: make every object in build(k), before the threads start, and share it with the threads`);
@@ -117,7 +111,7 @@ export class World {
   /** Ends the build: no more threads. */
   seal(): void {
     if (this.threads.length === 0) throw new Error('the scenario has no threads: call k.thread(name, function* () { ... }) in build(k)');
-    this.sealed = true;
+    this.#sealed = true;
   }
 
   /** Attaches a sentence about what the current step did ("queued behind T2's down_write"). */
@@ -140,15 +134,15 @@ export class World {
    * on first use. A world lives for one execution, and so does all it holds.
    */
   local<T>(key: object, make: () => T): T {
-    let value = this.locals.get(key) as T | undefined;
-    if (value === undefined) this.locals.set(key, (value = make()));
+    let value = this.#locals.get(key) as T | undefined;
+    if (value === undefined) this.#locals.set(key, (value = make()));
     return value;
   }
 
   /** The state of what the layers above keep here, for a state's fingerprint: each value's `stateKey()`, where it has one. */
   localKeys(): string[] {
     const keys: string[] = [];
-    for (const v of this.locals.values()) {
+    for (const v of this.#locals.values()) {
       const key = (v as { stateKey?: () => string }).stateKey?.();
       if (key !== undefined) keys.push(key);
     }
@@ -157,12 +151,12 @@ export class World {
 
   /** Registers a check to run once every thread has finished (the leak finder uses this). */
   atEnd(check: () => EndFailure | null): void {
-    this.endChecks.push(check);
+    this.#endChecks.push(check);
   }
 
   /** Runs the end checks in order; a `Violation` thrown by one is its failure, any other exception a ScenarioError. */
   runEndChecks(): EndFailure | null {
-    for (const [i, check] of this.endChecks.entries()) {
+    for (const [i, check] of this.#endChecks.entries()) {
       let failure: EndFailure | null;
       try {
         failure = check();

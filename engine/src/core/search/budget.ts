@@ -17,17 +17,17 @@ export class Budget {
   /** The bound that made the search incomplete, with a sentence saying how. */
   incomplete: { bound: Bound; message: string } | null = null;
   outOfTime = false;
-  private lastProgress = this.started;
-  private sinceCheck = 0;
+  #lastProgress = this.started;
+  #sinceCheck = 0;
 
-  private readonly o: ResolvedOptions;
-  private readonly onProgress: ExploreOptions['onProgress'];
-  private readonly stats: ExploreStats;
+  readonly #o: ResolvedOptions;
+  readonly #onProgress: ExploreOptions['onProgress'];
+  readonly #stats: ExploreStats;
 
   constructor(o: ResolvedOptions, onProgress: ExploreOptions['onProgress'], stats: ExploreStats) {
-    this.o = o;
-    this.onProgress = onProgress;
-    this.stats = stats;
+    this.#o = o;
+    this.#onProgress = onProgress;
+    this.#stats = stats;
     this.deadline = this.started + o.timeBudgetMs;
   }
 
@@ -42,18 +42,18 @@ export class Budget {
 
   /** Counts a step; every CLOCK_EVERY steps, reads the clock. False once out of time. */
   step(): boolean {
-    this.stats.steps++;
-    if (++this.sinceCheck < CLOCK_EVERY) return !this.outOfTime;
+    this.#stats.steps++;
+    if (++this.#sinceCheck < CLOCK_EVERY) return !this.outOfTime;
     return this.check();
   }
 
   /** Reads the clock: reports progress when it is due; false once out of time. */
   check(): boolean {
-    this.sinceCheck = 0;
+    this.#sinceCheck = 0;
     const t = now();
-    if (this.onProgress && t - this.lastProgress >= PROGRESS_MS) {
-      this.lastProgress = t;
-      this.onProgress({ ...this.stats, ms: Math.round(t - this.started) });
+    if (this.#onProgress && t - this.#lastProgress >= PROGRESS_MS) {
+      this.#lastProgress = t;
+      this.#onProgress({ ...this.#stats, ms: Math.round(t - this.started) });
     }
     if (t >= this.deadline && !this.outOfTime) {
       this.outOfTime = true;
@@ -64,16 +64,16 @@ export class Budget {
 
   /** Whether another execution may start; records maxExecutions when not. */
   anotherExecution(): boolean {
-    if (this.stats.executions < this.o.maxExecutions) return this.check();
-    this.hit('maxExecutions', `the search stopped after ${count(this.o.maxExecutions, 'execution')} (maxExecutions)`);
+    if (this.#stats.executions < this.#o.maxExecutions) return this.check();
+    this.hit('maxExecutions', `the search stopped after ${count(this.#o.maxExecutions, 'execution')} (maxExecutions)`);
     return false;
   }
 
   /** Whether a schedule with `preemptions` preemptions is within the bound; counts it pruned when not. */
   withinPreemptions(preemptions: number): boolean {
-    if (preemptions <= this.o.preemptionBound) return true;
-    this.stats.pruned++;
-    this.hit('preemptionBound', `schedules with more than ${this.o.preemptionBound} preemptions were not explored (preemptionBound)`);
+    if (preemptions <= this.#o.preemptionBound) return true;
+    this.#stats.pruned++;
+    this.hit('preemptionBound', `schedules with more than ${this.#o.preemptionBound} preemptions were not explored (preemptionBound)`);
     return false;
   }
 }

@@ -13,36 +13,36 @@ export class Path {
   readonly clocks: Int32Array[] = [];
   /** Each step's id: which step of its thread it is, the same in every execution that takes it. */
   readonly ids: number[] = [];
-  private readonly lastStepOf: Int32Array;
+  readonly #lastStepOf: Int32Array;
   /** Steps each thread has taken on the path. */
-  private readonly stepsOf: Int32Array;
+  readonly #stepsOf: Int32Array;
   /**
    * Access (object id * 4 + mode) → for each thread, its latest step on the path that touched the
    * object in that mode (-1: none). An earlier step of the same thread happens before it, so only
    * the latest can race: a step looks at one entry per thread, whatever the length of the path.
    */
-  private readonly latest = new Map<number, Int32Array>();
+  readonly #latest = new Map<number, Int32Array>();
   /** What `push` overwrote in `latest`, as (access, thread, old value), so `truncate` restores it. */
-  private readonly undo: number[] = [];
+  readonly #undo: number[] = [];
   /** Where each step's entries in `undo` start. */
-  private readonly undoFrom: number[] = [];
+  readonly #undoFrom: number[] = [];
 
   readonly threadCount: number;
 
   constructor(threadCount: number) {
     this.threadCount = threadCount;
-    this.lastStepOf = new Int32Array(threadCount).fill(-1);
-    this.stepsOf = new Int32Array(threadCount);
+    this.#lastStepOf = new Int32Array(threadCount).fill(-1);
+    this.#stepsOf = new Int32Array(threadCount);
   }
 
   /** The position of `tid`'s latest step on the path, or -1. */
   lastOf(tid: number): number {
-    return this.lastStepOf[tid]!;
+    return this.#lastStepOf[tid]!;
   }
 
   /** The id of the next step `tid` would take. */
   nextId(tid: number): number {
-    return this.stepsOf[tid]! * this.threadCount + tid;
+    return this.#stepsOf[tid]! * this.threadCount + tid;
   }
 
   /** Step `i` for the wakeup trees; `stops` if it ended the execution. */
@@ -73,7 +73,7 @@ export class Path {
   /** The vector clock a step of `t` would have after the path, and the steps it directly depends on. */
   dependencies(t: number, wakeOf: number, footprint: readonly Access[]): { clock: Int32Array; direct: number[] } {
     const clock = new Int32Array(this.threadCount);
-    const prev = this.lastStepOf[t]!;
+    const prev = this.#lastStepOf[t]!;
     const direct: number[] = [];
     if (prev >= 0) {
       clock.set(this.clocks[prev]!);
@@ -86,24 +86,24 @@ export class Path {
     for (const a of footprint) {
       const obj = a & ~3;
       const mode = (a & 3) as Mode;
-      const writes = this.latest.get(obj + WRITE);
+      const writes = this.#latest.get(obj + WRITE);
       let lastWrite = -1;
       if (writes) for (let u = 0; u < this.threadCount; u++) lastWrite = Math.max(lastWrite, writes[u]!);
       // Reads and adds since the last write that conflict with this mode, then the last write.
       for (const other of [READ, ADD] as const) {
         if (!modesConflict(mode, other)) continue;
-        const steps = this.latest.get(obj + other);
+        const steps = this.#latest.get(obj + other);
         if (!steps) continue;
-        for (let u = 0; u < this.threadCount; u++) if (steps[u]! > lastWrite) this.depend(steps[u]!, clock, direct);
+        for (let u = 0; u < this.threadCount; u++) if (steps[u]! > lastWrite) this.#depend(steps[u]!, clock, direct);
       }
-      if (lastWrite >= 0) this.depend(lastWrite, clock, direct);
+      if (lastWrite >= 0) this.#depend(lastWrite, clock, direct);
     }
     clock[t] = (prev >= 0 ? this.clocks[prev]![t]! : 0) + 1;
     return { clock, direct };
   }
 
   /** Orders a step of the path before the clock being built, unless it already is. */
-  private depend(step: number, clock: Int32Array, direct: number[]): void {
+  #depend(step: number, clock: Int32Array, direct: number[]): void {
     if (this.before(step, clock)) return;
     join(clock, this.clocks[step]!);
     direct.push(step);
@@ -113,35 +113,35 @@ export class Path {
   push(rec: StepRecord): { clock: Int32Array; direct: number[] } {
     const i = this.steps.length;
     const deps = this.dependencies(rec.tid, rec.wakeOf, rec.footprint);
-    this.undoFrom.push(this.undo.length);
+    this.#undoFrom.push(this.#undo.length);
     for (const a of rec.footprint) {
-      let steps = this.latest.get(a);
-      if (!steps) this.latest.set(a, (steps = new Int32Array(this.threadCount).fill(-1)));
-      this.undo.push(a, rec.tid, steps[rec.tid]!);
+      let steps = this.#latest.get(a);
+      if (!steps) this.#latest.set(a, (steps = new Int32Array(this.threadCount).fill(-1)));
+      this.#undo.push(a, rec.tid, steps[rec.tid]!);
       steps[rec.tid] = i;
     }
     this.steps.push(rec);
     this.clocks.push(deps.clock);
     this.ids.push(this.nextId(rec.tid));
-    this.stepsOf[rec.tid] = this.stepsOf[rec.tid]! + 1;
-    this.lastStepOf[rec.tid] = i;
+    this.#stepsOf[rec.tid] = this.#stepsOf[rec.tid]! + 1;
+    this.#lastStepOf[rec.tid] = i;
     return deps;
   }
 
   truncate(length: number): void {
     if (length >= this.steps.length) return;
-    const from = this.undoFrom[length]!;
-    for (let k = this.undo.length - 3; k >= from; k -= 3) this.latest.get(this.undo[k]!)![this.undo[k + 1]!] = this.undo[k + 2]!;
-    this.undo.length = from;
-    this.undoFrom.length = length;
+    const from = this.#undoFrom[length]!;
+    for (let k = this.#undo.length - 3; k >= from; k -= 3) this.#latest.get(this.#undo[k]!)![this.#undo[k + 1]!] = this.#undo[k + 2]!;
+    this.#undo.length = from;
+    this.#undoFrom.length = length;
     this.steps.length = length;
     this.clocks.length = length;
     this.ids.length = length;
-    this.lastStepOf.fill(-1);
-    this.stepsOf.fill(0);
+    this.#lastStepOf.fill(-1);
+    this.#stepsOf.fill(0);
     for (let i = 0; i < length; i++) {
-      this.lastStepOf[this.steps[i]!.tid] = i;
-      this.stepsOf[this.steps[i]!.tid] = this.stepsOf[this.steps[i]!.tid]! + 1;
+      this.#lastStepOf[this.steps[i]!.tid] = i;
+      this.#stepsOf[this.steps[i]!.tid] = this.#stepsOf[this.steps[i]!.tid]! + 1;
     }
   }
 

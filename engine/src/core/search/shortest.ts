@@ -38,25 +38,25 @@ export interface Candidate {
 
 export class Shortest {
   best: Failure | null = null;
-  private bestSize = Infinity;
+  #bestSize = Infinity;
 
   /** The size of the shortest failure so far (Infinity before the first). */
   get size(): number {
-    return this.bestSize;
+    return this.#bestSize;
   }
 
   /** Keeps `c`, found in the execution on `path`, if it beats the best so far. */
   consider(c: Candidate, path: Path, deadline: number): void {
     const size = c.indices.length;
-    if (size > this.bestSize) return;
+    if (size > this.#bestSize) return;
     const ordered = c.indices.map((index) => ({ index, tid: path.tid(index), clock: path.clocks[index]! }));
     const { order, optimal } = fewestSwitches(ordered, path.threadCount, deadline);
     const tids = order.map((i) => path.tid(i));
     const switches = countSwitches(tids);
     const schedule = encodeSchedule(tids);
     const b = this.best;
-    if (b && size === this.bestSize && (switches > b.switches || (switches === b.switches && schedule >= b.schedule))) return;
-    this.bestSize = size;
+    if (b && size === this.#bestSize && (switches > b.switches || (switches === b.switches && schedule >= b.schedule))) return;
+    this.#bestSize = size;
     this.best = {
       kind: c.kind,
       message: c.message,

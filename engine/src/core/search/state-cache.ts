@@ -1,4 +1,4 @@
-import { ADD, READ, WRITE, modesConflict, type Access, type Mode } from '../object.ts';
+import { CONFLICTING, type Access } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
 import { untaken } from './wakeup-tree.ts';
@@ -108,10 +108,10 @@ export interface Known {
 }
 
 export class StateCache {
-  private readonly known = new Map<string, Known>();
+  readonly #known = new Map<string, Known>();
 
   get size(): number {
-    return this.known.size;
+    return this.#known.size;
   }
 
   /**
@@ -120,21 +120,17 @@ export class StateCache {
    * awake now (none: the state is covered); or null.
    */
   visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number): { known: Known; awake: number[] } | null {
-    const k = this.known.get(key);
+    const k = this.#known.get(key);
     if (!k || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
     return { known: k, awake: k.sleep.filter((t) => !sleep.has(t)) };
   }
 
   /** Remembers a state explored in full; explored again with fewer threads asleep, what is known of it then. */
   remember(key: string, known: Known): void {
-    const k = this.known.get(key);
-    if (!k || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.known.set(key, known);
+    const k = this.#known.get(key);
+    if (!k || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
   }
 }
-
-/** Per mode, the modes it conflicts with, as bits. */
-const CONFLICTING: number[] = [];
-for (const a of [READ, WRITE, ADD] as Mode[]) CONFLICTING[a] = [READ, WRITE, ADD].reduce((bits, b) => (modesConflict(a, b as Mode) ? bits | (1 << b) : bits), 0);
 
 /** Whether a step with `footprint` conflicts with any access of thread `p` in `summary`. */
 function conflicts(footprint: readonly Access[], summary: Summary, p: number): boolean {
