@@ -238,9 +238,12 @@ export function exploreScenario(
     const all = () => path.steps.map((_, i) => i);
     if (end === 'violation') {
       for (const v of exec.violations) consider('violation', v.message, v.rule, v.step < 0 ? [] : path.causalPast(v.step));
-      // Once a rule is broken, the search goes on without the state cache: stops at known states made
-      // after that have hidden a shorter violation (hmm no-spinlock at ranges=2: 15 steps where the
-      // stateless search finds 14), for a reason not yet found. Each stop before raced what it skipped.
+      // Once a rule is broken, the search goes on without the state cache, to find the shortest one.
+      // A violation's size is its causal past, which the order of the steps decides, and a stop races
+      // the steps beyond a known state with one-thread branches (a summary keeps no order), where
+      // exploring them inserts each reversed order whole: on hmm no-spinlock at ranges=2 a stop put
+      // "thread 2, then anything" at depth 14 where the stateless search puts 13 steps of thread 2,
+      // and the 14-step violation was never run (15 steps). Each stop before raced what it skipped.
       caching = false;
       return;
     }

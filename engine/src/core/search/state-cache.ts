@@ -39,8 +39,9 @@ import { untaken } from './wakeup-tree.ts';
  * have fewer thread switches, so it is explored), and the shortest failure is still found. (A rule
  * broken beyond a state would be as big as its causal past, which the path to the state changes,
  * so such a state is not remembered. Once a rule is broken anywhere, the search goes on without
- * the cache, explorer.ts: stops made after that hid a shorter violation on two case rows, for a
- * reason not yet found; engine/test/state-cache-violations.test.ts.) Two paths to one state can
+ * the cache, explorer.ts: stops made after that hid a shorter violation on two case rows, where a
+ * stop's one-thread branches led elsewhere than the whole reversed orders that exploring the steps
+ * beyond inserts; engine/test/state-cache-violations.test.ts.) Two paths to one state can
  * differ in length (a blocked attempt is a step of its own), and a stop must not hide a cut at
  * maxSteps either: a state is stopped at from no deeper than it was explored (every execution
  * beyond then ends sooner), or where its height still ends before maxSteps.
