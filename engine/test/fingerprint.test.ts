@@ -228,6 +228,50 @@ describe('the state cache\'s keys', () => {
     sameState(readZero, readOne);
   });
 
+  it("tell apart states that differ in any part of a thread's own state", () => {
+    const s = scenario('one thread', (k) => {
+      const n = k.atomic('n', 0);
+      k.mutex('m');
+      k.mutex('other');
+      k.thread('T', function* () {
+        yield* atomic_inc(n);
+      });
+    });
+    const exec = new Execution(s);
+    const t = exec.threads[0]!;
+    const [m, other] = exec.world.objects.filter((o) => o.name === 'm' || o.name === 'other');
+    const keys = new StateKeys();
+    const before = { key: keys.key(exec), fingerprint: fingerprint(exec) };
+    const held = { lock: m!, mode: 'exclusive', step: 0, line: undefined, op: 'mutex_lock' };
+    // Each change, and how to undo it: the thread's part of the key must see it.
+    const changes: [string, () => void, () => void][] = [
+      ['status', () => (t.status = 'waiting'), () => (t.status = 'ready')],
+      ['what it waits on', () => (t.waiting = { on: m!, op: 'mutex_lock' }), () => (t.waiting = null)],
+      ['what it waits in', () => (t.waiting = { on: other!, op: 'mutex_lock' }), () => (t.waiting = null)],
+      ['a lock it holds', () => t.held.push(held), () => t.held.pop()],
+      ['the mode it holds a lock in', () => t.held.push({ ...held, mode: 'read' }), () => t.held.pop()],
+      ["a hold's lockdep class", () => t.held.push({ ...held, lockClass: 'm/1' }), () => t.held.pop()],
+      ['preempt_count', () => t.preemptCount++, () => t.preemptCount--],
+      ['interrupts disabled', () => t.irqsDisabled++, () => t.irqsDisabled--],
+      ['page faults disabled', () => t.pagefaultsDisabled++, () => t.pagefaultsDisabled--],
+      ['rcu_read_lock nesting', () => t.rcuReadDepth++, () => t.rcuReadDepth--],
+      ['what its spin read', () => (t.spinReads = []), () => (t.spinReads = null)],
+      ['the lines of its calls', () => t.enter(3), () => t.leave()],
+      ['a non-blocking section', () => t.nonBlocking.push('mmu notifier'), () => t.nonBlocking.pop()],
+      ['a nesting annotation', () => (t.nesting = { lock: m!, subclass: 1 }), () => (t.nesting = null)],
+    ];
+    const seen = new Set([before.key]);
+    for (const [what, change, undo] of changes) {
+      change();
+      const key = keys.key(exec);
+      expect(seen.has(key), `${what}: a key seen before`).toBe(false);
+      expect(fingerprint(exec), what).not.toBe(before.fingerprint);
+      seen.add(key);
+      undo();
+      expect(keys.key(exec), `${what}, undone`).toBe(before.key);
+    }
+  });
+
   it('are not used with another reduction, and stateCache must be a boolean', () => {
     const s = programScenario(randomProgram(1), 'program 1');
     expect(explore(s, { reduction: 'none' }).stats.states).toBeUndefined();
