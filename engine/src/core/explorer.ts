@@ -69,8 +69,8 @@ export function exploreScenario(
 
   const root = new WakeupTree(null);
   const cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
-  const every = o.stateCache === 'choices' ? 1 : o.stateCache;
-  const choicesOnly = o.stateCache === 'choices';
+  /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
+  const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
   const keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
@@ -92,7 +92,7 @@ export function exploreScenario(
     const preemptions = parent ? preemptionsWith(parent, path.tid(depth - 1), depth - 1) : 0;
     const node = newNode(exec.schedulable(), sleep, preemptions, parent ? parent.current! : root, !dpor, depth > 0 ? path.tid(depth - 1) : -1);
     if (caching) for (const t of exec.threads) if (t.runnable && !node.runnable.includes(t.index)) node.postponed.push(t.index);
-    if (caching && depth % every === 0 && (depth === 0 || !choicesOnly || hasChoice(node))) node.summary = emptySummary(exec.threads.length);
+    if (caching && writtenDown(node, depth)) node.summary = emptySummary(exec.threads.length);
     node.into = node.summary ?? parent?.into ?? null;
     stack.push(node);
     return node;

@@ -82,13 +82,16 @@ export function compareOnProgram(seed: number, maxSteps: number | undefined, bru
   return compareOnScenario(programScenario(randomProgram(seed, size), `program ${seed}`), seed, maxSteps, bruteLimit);
 }
 
-/** Compares the two on the scenario `s` (numbered `seed` in the comparison); null as above. */
-export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | undefined, bruteLimit: number, stateCache: boolean | number = 1): Comparison | null {
+/**
+ * Compares the two on the scenario `s` (numbered `seed` in the comparison), and the state cache's
+ * searches with brute force: looking every state up, and the states with a choice; null as above.
+ */
+export function compareOnScenario(s: Scenario, seed: number, maxSteps: number | undefined, bruteLimit: number): Comparison | null {
   const brute = endStates(s, 'none', maxSteps, bruteLimit);
   if (brute.report.incomplete?.bound === 'maxExecutions') return null;
   const dpor = endStates(s, 'dpor', maxSteps, bruteLimit);
   const b = brute.report;
-  const cached = endStates(s, 'dpor', maxSteps, bruteLimit, stateCache).report;
+  const cached = endStates(s, 'dpor', maxSteps, bruteLimit, 1).report;
   const choices = endStates(s, 'dpor', maxSteps, bruteLimit, true).report;
   const problems = [...agreement(s, dpor.report, b, ''), ...agreement(s, cached, b, 'cache-'), ...agreement(s, choices, b, 'choices-')];
   if (dpor.states.size !== brute.states.size || [...brute.states].some((x) => !dpor.states.has(x))) problems.push('states');
