@@ -96,7 +96,8 @@ export function explore(s: Scenario, options: ExploreOptions = {}): Report {
       switches: failure.switches,
       fewestSwitches: failure.fewestSwitches,
       ...(failure.rule && failure.kind === 'violation' ? { rule: failure.rule } : {}),
-      ...(failure.detail === undefined ? {} : { detail: failure.detail }),
+      // The replay's detail: its step numbers are those of the schedule reported.
+      ...(trace.detail === undefined ? {} : { detail: trace.detail }),
       ...(trace.loop ? { loop: trace.loop } : {}),
     };
   } else if (incomplete) {

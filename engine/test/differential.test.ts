@@ -11,7 +11,7 @@ import { WIDE } from './support/programs.ts';
 const PROGRAMS = 250;
 
 /** Programs of more threads (support/programs.ts, WIDE), fewer of them. */
-const WIDE_PROGRAMS = 60;
+const WIDE_PROGRAMS = 80;
 
 function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number, choiceRevisiting: number, wide = false) {
   describe(name, () => {

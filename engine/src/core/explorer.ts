@@ -25,7 +25,9 @@ export type { Failure, FailureKind } from './search/shortest.ts';
  * search/wakeup-tree.ts) and each step with its vector clock (search/path.ts). Races are found and
  * their reversals inserted into the wakeup trees as steps are taken (search/races.ts); an execution
  * follows the wakeup tree of each state it passes, and where the tree ends, continues with the
- * previous thread where it can. Bounds and the clock are in search/budget.ts; the shortest failure
+ * threads in turn (the next awake thread after the one that ran last): later executions then meet
+ * the states of earlier ones far more often than if one thread ran on, and the state cache stops
+ * them there. Bounds and the clock are in search/budget.ts; the shortest failure
  * is chosen in search/shortest.ts.
  *
  * An execution ends when no thread can run, at its first violation (as a replay does), or at
@@ -67,15 +69,25 @@ export function exploreScenario(
     return node.preemptions + (prev !== tid && node.runnable.includes(prev) ? 1 : 0);
   };
 
-  const root = new WakeupTree(null);
-  const cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
+  let root = new WakeupTree(null);
+  let cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
   /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
   const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
-  const keys = cache ? new StateKeys() : null;
+  let keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
   let keyed = 0;
+  /**
+   * Until a failure is found, a known state is stopped at from a shallower visit too: every
+   * execution beyond it is then shorter than those explored from it, which may hide a shorter
+   * failure. From the first failure on, the search is strict (a known state is stopped at only from
+   * as deep as it was explored, or deeper), and if it had stopped at a shallower visit, it starts
+   * over from the first step, strict.
+   */
+  let strict = false;
+  let shallower = false;
+  let startOver = false;
   /** The depth of the last state written down. */
   let keyDepth = 0;
   /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
@@ -126,7 +138,7 @@ export function exploreScenario(
     return null;
   };
 
-  /** Runs the current execution to its end, following the wakeup tree, then the previous thread where it can. */
+  /** Runs the current execution to its end, following the wakeup tree, then the threads in turn. */
   const runToEnd = (): End => {
     for (;;) {
       const depth = path.length;
@@ -144,10 +156,11 @@ export function exploreScenario(
         keyDepth = depth;
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
-      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size);
+      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size, strict);
       if (visit) {
         // Explored before: race what lies beyond with this path.
         const { known, awake } = visit;
+        if (depth < known.depth) shallower = true;
         raceSummary(path, stack, known.summary);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
@@ -166,7 +179,7 @@ export function exploreScenario(
       }
       let branch = firstBranch(node, depth);
       if (!branch) {
-        // A leaf of the wakeup tree: any thread that is awake.
+        // A leaf of the wakeup tree: any thread that is awake; the next after the one that ran last.
         const prev = depth > 0 ? path.tid(depth - 1) : -1;
         const choices = node.runnable.filter((t) => !node.sleep.has(t));
         if (choices.length === 0) {
@@ -178,7 +191,8 @@ export function exploreScenario(
           if (into) for (const t of exec.threads) if (t.runnable) addAccesses(into, t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
-        const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
+        const n = exec.threads.length;
+        const order = choices.sort((a, b) => ((a - prev - 1 + n) % n) - ((b - prev - 1 + n) % n));
         const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
         if (pick === undefined) {
           reached(node, o.maxSteps);
@@ -227,6 +241,8 @@ export function exploreScenario(
     const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[], detail?: unknown) => {
       stats.failing++;
       shortest.consider({ kind, message, rule, indices, ...(detail === undefined ? {} : { detail }) }, path, budget.deadline);
+      if (!strict) startOver = shallower;
+      strict = true;
     };
     if (end === 'redundant') {
       stats.redundant++;
@@ -274,6 +290,20 @@ export function exploreScenario(
         steps: path.length,
         snapshot: () => snapshotOf(world),
       });
+    }
+    if (startOver) {
+      // From the first step again, strict, forgetting what the search that was not knew.
+      if (!budget.anotherExecution()) break;
+      startOver = false;
+      stack.length = 0;
+      path.truncate(0);
+      exec = new Execution(scenario, observers());
+      root = new WakeupTree(null);
+      cache = new StateCache();
+      keys = new StateKeys();
+      caching = true;
+      keyed = keyDepth = longest = 0;
+      continue;
     }
     const branch = nextBranch();
     if (!branch || !budget.anotherExecution()) break;

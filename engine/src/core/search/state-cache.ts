@@ -120,16 +120,16 @@ export class StateCache {
    * beyond and every failure beyond is longer than `shortest`, and the threads asleep then that are
    * awake now (none: the state is covered); or null.
    */
-  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number): { known: Known; awake: number[] } | null {
+  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number, strict: boolean): { known: Known; awake: number[] } | null {
     const k = this.#known.get(key);
-    if (!k || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
+    if (!k || (strict && depth < k.depth) || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
     return { known: k, awake: k.sleep.filter((t) => !sleep.has(t)) };
   }
 
   /** Remembers a state explored in full; explored again with fewer threads asleep, what is known of it then. */
   remember(key: string, known: Known): void {
     const k = this.#known.get(key);
-    if (!k || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
+    if (!k || known.depth < k.depth || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
   }
 }
 
