@@ -25,9 +25,9 @@ export type { Failure, FailureKind } from './search/shortest.ts';
  * search/wakeup-tree.ts) and each step with its vector clock (search/path.ts). Races are found and
  * their reversals inserted into the wakeup trees as steps are taken (search/races.ts); an execution
  * follows the wakeup tree of each state it passes, and where the tree ends, continues with the
- * threads in turn (the next awake thread after the one that ran last): later executions then meet
- * the states of earlier ones far more often than if one thread ran on, and the state cache stops
- * them there. Bounds and the clock are in search/budget.ts; the shortest failure
+ * threads in turn (the awake thread whose last step is furthest back, as a fair scheduler would):
+ * later executions then meet the states of earlier ones far more often than if one thread ran on,
+ * and the state cache stops them there. Bounds and the clock are in search/budget.ts; the shortest failure
  * is chosen in search/shortest.ts.
  *
  * An execution ends when no thread can run, at its first violation (as a replay does), or at
@@ -179,7 +179,7 @@ export function exploreScenario(
       }
       let branch = firstBranch(node, depth);
       if (!branch) {
-        // A leaf of the wakeup tree: any thread that is awake; the next after the one that ran last.
+        // A leaf of the wakeup tree: any thread that is awake; the one that has waited longest.
         const prev = depth > 0 ? path.tid(depth - 1) : -1;
         const choices = node.runnable.filter((t) => !node.sleep.has(t));
         if (choices.length === 0) {
@@ -192,7 +192,7 @@ export function exploreScenario(
           return 'redundant';
         }
         const n = exec.threads.length;
-        const order = choices.sort((a, b) => ((a - prev - 1 + n) % n) - ((b - prev - 1 + n) % n));
+        const order = choices.sort((a, b) => path.lastOf(a) - path.lastOf(b) || ((a - prev - 1 + n) % n) - ((b - prev - 1 + n) % n));
         const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
         if (pick === undefined) {
           reached(node, o.maxSteps);
