@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explore, mutex_lock, mutex_trylock, mutex_unlock, scenario, simulate, type Mutex, type Op } from '../src/index.ts';
+import { explore, mutex_lock, mutex_trylock, mutex_unlock, scenario, simulate, spin_lock, type Mutex, type Op } from '../src/index.ts';
 import { drive, objectState } from './support/drive.ts';
 
 const critical = (m: Mutex) => function* (): Op<void> {
@@ -17,6 +17,24 @@ describe('mutex', () => {
     const r = explore(three);
     expect(r.verdict).toBe('ok');
     expect(r.stats.executions).toBe(6);
+  });
+
+  it('a mutex_lock that may not sleep is not postponed: its attempt while the mutex is held is explored, the shortest sleep in atomic context', () => {
+    const s = scenario('mutex_lock under a spinlock', (k) => {
+      const m = k.mutex('m');
+      const lock = k.spinlock('lock');
+      k.thread('holder', critical(m));
+      k.thread('atomic', function* () {
+        if (yield* mutex_trylock(m)) return void (yield* mutex_unlock(m));
+        yield* spin_lock(lock);
+        yield* mutex_lock(m);
+      });
+    });
+    const r = explore(s);
+    expect(r.verdict).toBe('violation');
+    // holder takes m, atomic's trylock fails, it takes the spinlock and calls mutex_lock with m still held.
+    expect(r.counterexample!.steps.map((st) => `${st.thread} ${st.op}`)).toEqual(['holder mutex_lock', 'atomic mutex_trylock', 'atomic spin_lock', 'atomic mutex_lock']);
+    expect(r.counterexample!.steps.at(-1)!.violation).toMatch(/sleeping function called from invalid context/);
   });
 
   it('by hand, a thread whose mutex_lock would sleep can still be stepped, and sleeps', () => {

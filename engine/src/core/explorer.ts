@@ -74,18 +74,26 @@ export function exploreScenario(
   /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
   const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
   let keys = cache ? new StateKeys() : null;
-  if (cache) stats.revisits = stats.reexplored = 0;
+  if (cache) stats.revisits = stats.reexplored = stats.startedOver = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
   let keyed = 0;
   /**
-   * Until a failure is found, a known state is stopped at from a shallower visit too: every
-   * execution beyond it is then shorter than those explored from it, which may hide a shorter
-   * failure. From the first failure on, the search is strict (a known state is stopped at only from
-   * as deep as it was explored, or deeper), and if it had stopped at a shallower visit, it starts
-   * over from the first step, strict.
+   * A stop at a known state can hide the shortest failure, in two ways; where one may have, the
+   * search starts over from the first step, without what it knew.
+   * - A violation's size is its causal past, which the order of the steps decides, and a stop races
+   *   the steps beyond a known state with one-thread branches (a summary keeps no order), where
+   *   exploring them inserts each reversed order whole: on hmm no-spinlock at ranges=2 a stop put
+   *   "thread 2, then anything" at depth 14 where the stateless search puts 13 steps of thread 2,
+   *   and the 14-step violation was never run (15 steps). So once a rule is broken, the search goes
+   *   on without the cache (`withCache`), and if it had visited a known state, starts over so.
+   * - A stop from a shallower visit hides executions shorter than any explored beyond the state.
+   *   From the first failure on, the search is `strict` (search/state-cache.ts, visit), and if it
+   *   had made such a stop, starts over strict.
    */
+  let withCache = caching;
   let strict = false;
+  let visited = false;
   let shallower = false;
   let startOver = false;
   /** The depth of the last state written down. */
@@ -160,6 +168,7 @@ export function exploreScenario(
       if (visit) {
         // Explored before: race what lies beyond with this path.
         const { known, awake } = visit;
+        visited = true;
         if (depth < known.depth) shallower = true;
         raceSummary(path, stack, known.summary);
         mergeSummary(node.summary!, known.summary);
@@ -241,7 +250,7 @@ export function exploreScenario(
     const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[], detail?: unknown) => {
       stats.failing++;
       shortest.consider({ kind, message, rule, indices, ...(detail === undefined ? {} : { detail }) }, path, budget.deadline);
-      if (!strict) startOver = shallower;
+      if (!strict && shallower) startOver = true;
       strict = true;
     };
     if (end === 'redundant') {
@@ -254,13 +263,8 @@ export function exploreScenario(
     const all = () => path.steps.map((_, i) => i);
     if (end === 'violation') {
       for (const v of exec.violations) consider('violation', v.message, v.rule, v.step < 0 ? [] : path.causalPast(v.step));
-      // Once a rule is broken, the search goes on without the state cache, to find the shortest one.
-      // A violation's size is its causal past, which the order of the steps decides, and a stop races
-      // the steps beyond a known state with one-thread branches (a summary keeps no order), where
-      // exploring them inserts each reversed order whole: on hmm no-spinlock at ranges=2 a stop put
-      // "thread 2, then anything" at depth 14 where the stateless search puts 13 steps of thread 2,
-      // and the 14-step violation was never run (15 steps). Each stop before raced what it skipped.
-      caching = false;
+      if (caching && visited) startOver = true;
+      caching = withCache = false;
       return;
     }
     switch (end.kind) {
@@ -292,16 +296,18 @@ export function exploreScenario(
       });
     }
     if (startOver) {
-      // From the first step again, strict, forgetting what the search that was not knew.
       if (!budget.anotherExecution()) break;
-      startOver = false;
+      startOver = visited = shallower = false;
+      stats.startedOver = stats.executions;
       stack.length = 0;
       path.truncate(0);
       exec = new Execution(scenario, observers());
       root = new WakeupTree(null);
-      cache = new StateCache();
-      keys = new StateKeys();
-      caching = true;
+      if (withCache) {
+        cache = new StateCache();
+        keys = new StateKeys();
+        caching = true;
+      }
       keyed = keyDepth = longest = 0;
       continue;
     }

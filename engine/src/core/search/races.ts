@@ -16,6 +16,10 @@ import { initialIndex, insert, type Event } from './wakeup-tree.ts';
  * (Action.blocks): it is not in race with the release that enabled it, but with the acquisition
  * before that release, as in Flanagan and Godefroid's algorithm, where only co-enabled steps race;
  * a thread that is postponed where a race would be reversed cannot start the reversed order there.
+ * An acquisition that would not wait (Action.waits: a mutex_lock in atomic context breaks a rule at
+ * once) is never postponed and races with the release like any step: otherwise the attempt made
+ * while the lock is held, the shorter violation, was never run (the differential test's program
+ * 4768, once the search's order changed).
  *
  * Flanagan and Godefroid's DPOR (POPL 2005), which reverses only the last race of each thread, was
  * the first version here; with sleep sets it missed executions that brute force finds (the
@@ -102,7 +106,7 @@ export function pendingSteps(path: Path, stack: readonly Node[], exec: Execution
     const footprint = exec.pendingFootprint(t);
     const { clock, direct } = path.dependencies(t.index, wakeOf, footprint);
     const step: Event = { tid: t.index, id: path.nextId(t.index), wakeOf: wakeOf < 0 ? -1 : path.ids[wakeOf]!, footprint, stops: true };
-    reverseRaces(path, stack, step, wakeOf, t.pending!.blocks ? t.pending!.target!.name : null, direct, path.length, maxSteps);
+    reverseRaces(path, stack, step, wakeOf, t.pending!.waits?.(t) ? t.pending!.target!.name : null, direct, path.length, maxSteps);
     // Walking back: `after` counts the steps of the causal past after position i.
     let after = 0;
     for (let i = path.length - 1; i >= 0; i--) {
