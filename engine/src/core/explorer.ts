@@ -25,9 +25,7 @@ export type { Failure, FailureKind } from './search/shortest.ts';
  * search/wakeup-tree.ts) and each step with its vector clock (search/path.ts). Races are found and
  * their reversals inserted into the wakeup trees as steps are taken (search/races.ts); an execution
  * follows the wakeup tree of each state it passes, and where the tree ends, continues with the
- * threads in turn (the awake thread whose last step is furthest back, as a fair scheduler would):
- * later executions then meet the states of earlier ones far more often than if one thread ran on,
- * and the state cache stops them there. Bounds and the clock are in search/budget.ts; the shortest failure
+ * previous thread where it can. Bounds and the clock are in search/budget.ts; the shortest failure
  * is chosen in search/shortest.ts.
  *
  * An execution ends when no thread can run, at its first violation (as a replay does), or at
@@ -69,33 +67,15 @@ export function exploreScenario(
     return node.preemptions + (prev !== tid && node.runnable.includes(prev) ? 1 : 0);
   };
 
-  let root = new WakeupTree(null);
-  let cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
+  const root = new WakeupTree(null);
+  const cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
   /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
   const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
-  let keys = cache ? new StateKeys() : null;
-  if (cache) stats.revisits = stats.reexplored = stats.startedOver = 0;
+  const keys = cache ? new StateKeys() : null;
+  if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
   let keyed = 0;
-  /**
-   * A stop at a known state can hide the shortest failure, in two ways; where one may have, the
-   * search starts over from the first step, without what it knew.
-   * - A violation's size is its causal past, which the order of the steps decides, and a stop races
-   *   the steps beyond a known state with one-thread branches (a summary keeps no order), where
-   *   exploring them inserts each reversed order whole: on hmm no-spinlock at ranges=2 a stop put
-   *   "thread 2, then anything" at depth 14 where the stateless search puts 13 steps of thread 2,
-   *   and the 14-step violation was never run (15 steps). So once a rule is broken, the search goes
-   *   on without the cache (`withCache`), and if it had visited a known state, starts over so.
-   * - A stop from a shallower visit hides executions shorter than any explored beyond the state.
-   *   From the first failure on, the search is `strict` (search/state-cache.ts, visit), and if it
-   *   had made such a stop, starts over strict.
-   */
-  let withCache = caching;
-  let strict = false;
-  let visited = false;
-  let shallower = false;
-  let startOver = false;
   /** The depth of the last state written down. */
   let keyDepth = 0;
   /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
@@ -146,7 +126,7 @@ export function exploreScenario(
     return null;
   };
 
-  /** Runs the current execution to its end, following the wakeup tree, then the threads in turn. */
+  /** Runs the current execution to its end, following the wakeup tree, then the previous thread where it can. */
   const runToEnd = (): End => {
     for (;;) {
       const depth = path.length;
@@ -164,12 +144,10 @@ export function exploreScenario(
         keyDepth = depth;
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
-      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size, strict);
+      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size);
       if (visit) {
         // Explored before: race what lies beyond with this path.
         const { known, awake } = visit;
-        visited = true;
-        if (depth < known.depth) shallower = true;
         raceSummary(path, stack, known.summary);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
@@ -188,7 +166,7 @@ export function exploreScenario(
       }
       let branch = firstBranch(node, depth);
       if (!branch) {
-        // A leaf of the wakeup tree: any thread that is awake; the one that has waited longest.
+        // A leaf of the wakeup tree: any thread that is awake.
         const prev = depth > 0 ? path.tid(depth - 1) : -1;
         const choices = node.runnable.filter((t) => !node.sleep.has(t));
         if (choices.length === 0) {
@@ -200,8 +178,7 @@ export function exploreScenario(
           if (into) for (const t of exec.threads) if (t.runnable) addAccesses(into, t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
-        const n = exec.threads.length;
-        const order = choices.sort((a, b) => path.lastOf(a) - path.lastOf(b) || ((a - prev - 1 + n) % n) - ((b - prev - 1 + n) % n));
+        const order = choices.includes(prev) ? [prev, ...choices.filter((t) => t !== prev)] : choices;
         const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
         if (pick === undefined) {
           reached(node, o.maxSteps);
@@ -250,8 +227,6 @@ export function exploreScenario(
     const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[], detail?: unknown) => {
       stats.failing++;
       shortest.consider({ kind, message, rule, indices, ...(detail === undefined ? {} : { detail }) }, path, budget.deadline);
-      if (!strict && shallower) startOver = true;
-      strict = true;
     };
     if (end === 'redundant') {
       stats.redundant++;
@@ -263,8 +238,13 @@ export function exploreScenario(
     const all = () => path.steps.map((_, i) => i);
     if (end === 'violation') {
       for (const v of exec.violations) consider('violation', v.message, v.rule, v.step < 0 ? [] : path.causalPast(v.step));
-      if (caching && visited) startOver = true;
-      caching = withCache = false;
+      // Once a rule is broken, the search goes on without the state cache, to find the shortest one.
+      // A violation's size is its causal past, which the order of the steps decides, and a stop races
+      // the steps beyond a known state with one-thread branches (a summary keeps no order), where
+      // exploring them inserts each reversed order whole: on hmm no-spinlock at ranges=2 a stop put
+      // "thread 2, then anything" at depth 14 where the stateless search puts 13 steps of thread 2,
+      // and the 14-step violation was never run (15 steps). Each stop before raced what it skipped.
+      caching = false;
       return;
     }
     switch (end.kind) {
@@ -294,22 +274,6 @@ export function exploreScenario(
         steps: path.length,
         snapshot: () => snapshotOf(world),
       });
-    }
-    if (startOver) {
-      if (!budget.anotherExecution()) break;
-      startOver = visited = shallower = false;
-      stats.startedOver = stats.executions;
-      stack.length = 0;
-      path.truncate(0);
-      exec = new Execution(scenario, observers());
-      root = new WakeupTree(null);
-      if (withCache) {
-        cache = new StateCache();
-        keys = new StateKeys();
-        caching = true;
-      }
-      keyed = keyDepth = longest = 0;
-      continue;
     }
     const branch = nextBranch();
     if (!branch || !budget.anotherExecution()) break;

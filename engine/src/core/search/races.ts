@@ -18,8 +18,8 @@ import { initialIndex, insert, type Event } from './wakeup-tree.ts';
  * a thread that is postponed where a race would be reversed cannot start the reversed order there.
  * An acquisition that would not wait (Action.waits: a mutex_lock in atomic context breaks a rule at
  * once) is never postponed and races with the release like any step: otherwise the attempt made
- * while the lock is held, the shorter violation, was never run (the differential test's program
- * 4768, once the search's order changed).
+ * while the lock is held, the shorter violation, was not run where the search's order happened not
+ * to take it first (engine/test/mutex.test.ts).
  *
  * Flanagan and Godefroid's DPOR (POPL 2005), which reverses only the last race of each thread, was
  * the first version here; with sleep sets it missed executions that brute force finds (the

@@ -44,12 +44,7 @@ import { untaken } from './wakeup-tree.ts';
  * beyond inserts; engine/test/state-cache-violations.test.ts.) Two paths to one state can
  * differ in length (a blocked attempt is a step of its own), and a stop must not hide a cut at
  * maxSteps either: a state is stopped at from no deeper than it was explored (every execution
- * beyond then ends sooner), or where its height still ends before maxSteps. A stop from a
- * shallower visit hides executions shorter than any explored beyond the state, so a failure, or the
- * shortest one, could be hidden: a search is `strict` (no stop from a shallower visit) from its
- * first failure on, and one that had made such a stop before starts over strict (explorer.ts).
- * Without this, on cxl fixed, an end check failing at one of its end states is found in 43 steps
- * where 42 suffice, and at another in 51 for 50 (engine/test/state-cache-ends.test.ts).
+ * beyond then ends sooner), or where its height still ends before maxSteps.
  */
 
 /**
@@ -122,19 +117,19 @@ export class StateCache {
 
   /**
    * The known state visited again at `depth` with `sleep` asleep, where maxSteps cuts nothing
-   * beyond, every failure beyond is longer than `shortest` and, if `strict`, it was explored no
-   * deeper, and the threads asleep then that are awake now (none: the state is covered); or null.
+   * beyond and every failure beyond is longer than `shortest`, and the threads asleep then that are
+   * awake now (none: the state is covered); or null.
    */
-  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number, strict: boolean): { known: Known; awake: number[] } | null {
+  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number): { known: Known; awake: number[] } | null {
     const k = this.#known.get(key);
-    if (!k || (strict && depth < k.depth) || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
+    if (!k || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
     return { known: k, awake: k.sleep.filter((t) => !sleep.has(t)) };
   }
 
-  /** Remembers a state explored in full; explored again shallower or with fewer threads asleep, what is known of it then. */
+  /** Remembers a state explored in full; explored again with fewer threads asleep, what is known of it then. */
   remember(key: string, known: Known): void {
     const k = this.#known.get(key);
-    if (!k || known.depth < k.depth || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
+    if (!k || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
   }
 }
 
