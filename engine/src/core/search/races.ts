@@ -32,11 +32,12 @@ import { initialIndex, insert, type Event } from './wakeup-tree.ts';
  * For a step `step` at position `last` (the step just taken, or, where an execution stopped, the
  * step a thread would take next), which directly depends on the steps `direct`, and each earlier
  * step `e` it races with: the reversed order `v` is the steps after `e` that do not happen after
- * it, then the step (notdep(e).e' of the paper). A known departure: the paper's notdep(e, E) runs
- * over the whole execution, past the step, and without those steps a sleeping weak initial can
- * cover an order whose traces no other race reaches (README, "A known defect"). It goes into the wakeup tree of the state before
+ * it, then the step (notdep(e).e' of the paper). It goes into the wakeup tree of the state before
  * `e`, starting with a thread that can run there; `maxSteps` bounds what a weak initial may add
- * (wakeup-tree.ts). `wakeOf` is the position of the step that woke the thread, or -1.
+ * (wakeup-tree.ts). `wakeOf` is the position of the step that woke the thread, or -1. A known
+ * departure: the paper's notdep(e, E) runs over the whole execution, past the step, and without
+ * those steps a sleeping weak initial can cover an order whose traces no other race reaches
+ * (README, "A known defect").
  */
 export function reverseRaces(path: Path, stack: readonly Node[], step: Event, wakeOf: number, acquires: string | null, direct: readonly number[], last: number, maxSteps: number): void {
   const { tid } = step;
