@@ -158,7 +158,7 @@ describe('bounds end in incomplete, saying which', () => {
         assert(false, 'always fails');
       });
     });
-    const r = explore(s, { maxExecutions: 10 });
+    const r = explore(s, { maxExecutions: 5 });
     expect(r.verdict).toBe('violation');
     expect(r.complete).toBe(false);
     expect(r.incomplete?.bound).toBe('maxExecutions');

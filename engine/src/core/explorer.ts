@@ -8,7 +8,7 @@ import { newNode, sleepAfter, type Node } from './search/node.ts';
 import { WakeupTree, untaken } from './search/wakeup-tree.ts';
 import { validateOptions, type Bound, type ExploreOptions, type ExploreStats, type ResolvedOptions } from './search/options.ts';
 import { Path } from './search/path.ts';
-import { pendingSteps, reverseRaces } from './search/races.ts';
+import { pendingSteps, racesOf, reverseRaces, type Race } from './search/races.ts';
 import { Shortest, type Failure } from './search/shortest.ts';
 import { GIVE_UP_AFTER, StateCache, addAccesses, emptySummary, hasChoice, mergeSummary, raceSummary } from './search/state-cache.ts';
 import { StateKeys } from './fingerprint.ts';
@@ -22,8 +22,9 @@ export type { Failure, FailureKind } from './search/shortest.ts';
  * and Sagonas, "Source Sets: A Foundation for Optimal Dynamic Partial Order Reduction", JACM 2017,
  * Algorithm 2), run iteratively. Each execution is replayed from scratch; the search keeps, for the
  * current path, one node per state with its sleep set and wakeup tree (search/node.ts,
- * search/wakeup-tree.ts) and each step with its vector clock (search/path.ts). Races are found and
- * their reversals inserted into the wakeup trees as steps are taken (search/races.ts); an execution
+ * search/wakeup-tree.ts) and each step with its vector clock (search/path.ts). Races are found as
+ * steps are taken, and reversed into the wakeup trees once the execution has ended, each over the
+ * whole execution (search/races.ts); an execution
  * follows the wakeup tree of each state it passes, and where the tree ends, continues with the
  * previous thread where it can. Bounds and the clock are in search/budget.ts; the shortest failure
  * is chosen in search/shortest.ts.
@@ -59,6 +60,8 @@ export function exploreScenario(
   let exec = new Execution(scenario, observers());
   const path = new Path(exec.threads.length);
   const stack: Node[] = [];
+  /** The races found in the current execution, reversed once it has ended. */
+  const races: Race[] = [];
 
   /** Choosing `tid` in the state at `depth` preempts the previous thread if that one could still run. */
   const preemptionsWith = (node: Node, tid: number, depth: number): number => {
@@ -67,15 +70,29 @@ export function exploreScenario(
     return node.preemptions + (prev !== tid && node.runnable.includes(prev) ? 1 : 0);
   };
 
-  const root = new WakeupTree(null);
-  const cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
+  let root = new WakeupTree(null);
+  let cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
   /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
   const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
-  const keys = cache ? new StateKeys() : null;
-  if (cache) stats.revisits = stats.reexplored = 0;
+  let keys = cache ? new StateKeys() : null;
+  if (cache) stats.revisits = stats.reexplored = stats.startedOver = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
   let keyed = 0;
+  /**
+   * A stop at a known state can hide the shortest failure, in two ways, so the search is `strict`
+   * from its first failure on. Two paths to one state can differ in length, and a stop from a visit
+   * shallower than the state was explored at hides executions shorter than any explored beyond it:
+   * a strict search makes no such stop (search/state-cache.ts, visit), and a search that had made
+   * one starts over, strict. And a stop races the steps beyond the state, which it knows only as a
+   * summary, with the path: a strict search reverses each such race as a whole order, the path's
+   * steps after the racing one that do not happen after it, then the thread's next step
+   * (races.ts, reverseBeyond), not as that thread alone. Until a failure is found neither is needed
+   * to reach every end state, and both cost executions where nothing fails.
+   */
+  let strict = false;
+  let shallower = false;
+  let startOver = false;
   /** The depth of the last state written down. */
   let keyDepth = 0;
   /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
@@ -108,7 +125,7 @@ export function exploreScenario(
     node.taken.set(rec.tid, branch.event);
     const into = caching ? stack[last]!.into : null;
     if (into) addAccesses(into, rec.tid, rec.footprint);
-    if (dpor) reverseRaces(path, stack, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, o.maxSteps);
+    if (dpor) races.push(...racesOf(path, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last));
   };
 
   /**
@@ -144,11 +161,12 @@ export function exploreScenario(
         keyDepth = depth;
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
-      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size);
+      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size, strict);
       if (visit) {
         // Explored before: race what lies beyond with this path.
         const { known, awake } = visit;
-        raceSummary(path, stack, known.summary);
+        if (depth < known.depth) shallower = true;
+        raceSummary(path, stack, known.summary, o.maxSteps, strict);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
         node.endFailure = depth + known.toEndFailure;
@@ -227,6 +245,8 @@ export function exploreScenario(
     const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[], detail?: unknown) => {
       stats.failing++;
       shortest.consider({ kind, message, rule, indices, ...(detail === undefined ? {} : { detail }) }, path, budget.deadline);
+      if (!strict && shallower) startOver = true;
+      strict = true;
     };
     if (end === 'redundant') {
       stats.redundant++;
@@ -265,6 +285,8 @@ export function exploreScenario(
   for (;;) {
     const end = runToEnd();
     if (end === 'stopped') break;
+    reverseRaces(path, stack, races, o.maxSteps);
+    races.length = 0;
     recordOutcome(end);
     if (options.onExecution) {
       const world = exec.world;
@@ -274,6 +296,22 @@ export function exploreScenario(
         steps: path.length,
         snapshot: () => snapshotOf(world),
       });
+    }
+    if (startOver) {
+      // From the first step again, strict, forgetting what the search that was not knew.
+      if (!budget.anotherExecution()) break;
+      startOver = shallower = false;
+      stats.startedOver = stats.executions;
+      stack.length = 0;
+      path.truncate(0);
+      exec = new Execution(scenario, observers());
+      root = new WakeupTree(null);
+      if (caching) {
+        cache = new StateCache();
+        keys = new StateKeys();
+      }
+      keyed = keyDepth = longest = 0;
+      continue;
     }
     const branch = nextBranch();
     if (!branch || !budget.anotherExecution()) break;

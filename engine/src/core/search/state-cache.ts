@@ -2,6 +2,7 @@ import { CONFLICTING, type Access } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
 import { untaken } from './wakeup-tree.ts';
+import { reverseBeyond } from './races.ts';
 
 /**
  * The state cache: stateful DPOR. A state the search has explored in full is remembered, by its
@@ -44,7 +45,11 @@ import { untaken } from './wakeup-tree.ts';
  * beyond inserts; engine/test/state-cache-violations.test.ts.) Two paths to one state can
  * differ in length (a blocked attempt is a step of its own), and a stop must not hide a cut at
  * maxSteps either: a state is stopped at from no deeper than it was explored (every execution
- * beyond then ends sooner), or where its height still ends before maxSteps.
+ * beyond then ends sooner), or where its height still ends before maxSteps. From the first failure
+ * on, the search is strict (explorer.ts): no stop from a shallower visit, which hides shorter
+ * executions (intel-svm fixed: an end check failing at one of its end states found in 87 steps,
+ * where 86 suffice), and a stop's races reversed as whole orders, not one-thread branches (random
+ * program 87's rarest end state: 9 steps for 8); engine/test/state-cache-ends.test.ts.
  */
 
 /**
@@ -117,19 +122,19 @@ export class StateCache {
 
   /**
    * The known state visited again at `depth` with `sleep` asleep, where maxSteps cuts nothing
-   * beyond and every failure beyond is longer than `shortest`, and the threads asleep then that are
-   * awake now (none: the state is covered); or null.
+   * beyond, every failure beyond is longer than `shortest` and, if `strict`, it was explored no
+   * deeper, and the threads asleep then that are awake now (none: the state is covered); or null.
    */
-  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number): { known: Known; awake: number[] } | null {
+  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number, strict: boolean): { known: Known; awake: number[] } | null {
     const k = this.#known.get(key);
-    if (!k || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
+    if (!k || (strict && depth < k.depth) || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
     return { known: k, awake: k.sleep.filter((t) => !sleep.has(t)) };
   }
 
-  /** Remembers a state explored in full; explored again with fewer threads asleep, what is known of it then. */
+  /** Remembers a state explored in full; explored again shallower or with fewer threads asleep, what is known of it then. */
   remember(key: string, known: Known): void {
     const k = this.#known.get(key);
-    if (!k || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
+    if (!k || known.depth < k.depth || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
   }
 }
 
@@ -146,9 +151,11 @@ function conflicts(footprint: readonly Access[], summary: Summary, p: number): b
 /**
  * Races the steps beyond a known state (its summary) against the path that came back to it: for
  * each step of the path and each other thread whose summary it conflicts with, that thread (or,
- * where it cannot run, every thread that can) becomes a branch of the state before the step.
+ * where it cannot run, every thread that can) becomes a branch of the state before the step; or,
+ * `whole`, the path's steps after it that do not happen after it, then that thread
+ * (races.ts, reverseBeyond).
  */
-export function raceSummary(path: Path, stack: readonly Node[], summary: Summary): void {
+export function raceSummary(path: Path, stack: readonly Node[], summary: Summary, maxSteps: number, whole: boolean): void {
   // A step that happens before a thread's last step on the path happens before all it does beyond;
   // so does one that happens before (or is) the step that woke it since.
   const last = Array.from({ length: summary.threads }, (_, p) => path.lastOf(p));
@@ -164,7 +171,10 @@ export function raceSummary(path: Path, stack: readonly Node[], summary: Summary
       if (last[p]! >= 0 && path.hb(i, last[p]!)) continue;
       const w = woken[p]!;
       if (w >= 0 && (w === i || path.hb(i, w))) continue;
-      if (node.runnable.includes(p)) addBranch(node, p);
+      if (node.runnable.includes(p)) {
+        if (whole) reverseBeyond(path, stack, i, p, maxSteps);
+        else addBranch(node, p);
+      }
       // A postponed acquisition waits for the mutex: it races with the acquisition of the holder, where it was free.
       else if (!node.postponed.includes(p)) for (const r of node.runnable) addBranch(node, r);
     }
