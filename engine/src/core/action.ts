@@ -25,13 +25,6 @@ export interface Action<R = unknown> {
    * literature. Stepping by hand (replay, the widgets) still takes it and sleeps.
    */
   readonly blocks?: (t: KThread) => boolean;
-  /**
-   * With `blocks`, its condition on the thread alone: whether, were another thread holding
-   * `target`, the step would wait for it rather than break a rule at once (a mutex_lock in atomic
-   * context breaks one). Only such a step is ever postponed, so only it is never enabled together
-   * with the release before it (search/races.ts); one that does not wait races with the release.
-   */
-  readonly waits?: (t: KThread) => boolean;
   /** The step releases `target`, which lets an acquisition that `blocks` take it. */
   readonly releases?: boolean;
   /** Performs the step. It may put the thread to sleep (`t.sleep`) or throw a `Violation`. */

@@ -25,7 +25,7 @@ export interface StepRecord {
   footprint: readonly Access[];
   /** Threads this step woke or granted a lock to. */
   woke: readonly number[];
-  /** The step is an acquisition the explorer postpones while the lock is held (Action.blocks, Action.waits). */
+  /** The step is an acquisition the explorer postponed while the lock was held (Action.blocks), and took once it was free. */
   acquire: boolean;
   /** The step releases its target (Action.releases). */
   release: boolean;
@@ -130,7 +130,6 @@ export class Execution {
       throw new ScenarioError(`${t.name}'s ${action.op} uses ${action.target.name}, which another build(k) made (an earlier execution, or another scenario): make every object in build(k) and keep it there`);
     }
     const wakeOf = action.wake ? t.wokenBy : -1;
-    const acquire = action.waits?.(t) === true;
     let footprint: readonly Access[] = NONE;
     let result: unknown;
     let violation: Violation | null = null;
@@ -159,7 +158,8 @@ export class Execution {
       notes: draft.notes ?? NONE,
       footprint,
       woke: draft.woke ?? NONE,
-      acquire,
+      // An attempt that broke a rule at once (a mutex_lock in atomic context) was not postponed: it races with the release.
+      acquire: action.blocks !== undefined && violation === null,
       release: action.releases === true,
     };
     this.steps.push(record);

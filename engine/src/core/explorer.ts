@@ -75,22 +75,21 @@ export function exploreScenario(
   /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
   const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
   let keys = cache ? new StateKeys() : null;
-  if (cache) stats.revisits = stats.reexplored = stats.startedOver = 0;
+  if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
   let keyed = 0;
   /**
-   * A stop at a known state can hide the shortest failure, in two ways, so the search is `strict`
-   * from its first failure on. Two paths to one state can differ in length, and a stop from a visit
+   * A stop at a known state can hide the shortest failure, in two ways, so the search is strict
+   * from its first failure on (once `shortest.size` is finite). Two paths to one state can differ in length, and a stop from a visit
    * shallower than the state was explored at hides executions shorter than any explored beyond it:
    * a strict search makes no such stop (search/state-cache.ts, visit), and a search that had made
    * one starts over, strict. And a stop races the steps beyond the state, which it knows only as a
    * summary, with the path: a strict search reverses each such race as a whole order, the path's
    * steps after the racing one that do not happen after it, then the thread's next step
-   * (races.ts, reverseBeyond), not as that thread alone. Until a failure is found neither is needed
+   * (state-cache.ts, raceSummary), not as that thread alone. Until a failure is found neither is needed
    * to reach every end state, and both cost executions where nothing fails.
    */
-  let strict = false;
   let shallower = false;
   let startOver = false;
   /** The depth of the last state written down. */
@@ -161,12 +160,12 @@ export function exploreScenario(
         keyDepth = depth;
         if (++keyed === GIVE_UP_AFTER && stats.revisits === 0) caching = false;
       }
-      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size, strict);
+      const visit = node.key === null || !caching ? null : cache!.visit(node.key, node.sleep, depth, o.maxSteps, shortest.size);
       if (visit) {
         // Explored before: race what lies beyond with this path.
         const { known, awake } = visit;
         if (depth < known.depth) shallower = true;
-        raceSummary(path, stack, known.summary, o.maxSteps, strict);
+        raceSummary(path, stack, known.summary, o.maxSteps, shortest.size < Infinity);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
         node.endFailure = depth + known.toEndFailure;
@@ -244,9 +243,8 @@ export function exploreScenario(
     stats.longest = Math.max(stats.longest, path.length);
     const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[], detail?: unknown) => {
       stats.failing++;
+      if (shortest.size === Infinity && shallower) startOver = true;
       shortest.consider({ kind, message, rule, indices, ...(detail === undefined ? {} : { detail }) }, path, budget.deadline);
-      if (!strict && shallower) startOver = true;
-      strict = true;
     };
     if (end === 'redundant') {
       stats.redundant++;
@@ -301,15 +299,12 @@ export function exploreScenario(
       // From the first step again, strict, forgetting what the search that was not knew.
       if (!budget.anotherExecution()) break;
       startOver = shallower = false;
-      stats.startedOver = stats.executions;
       stack.length = 0;
       path.truncate(0);
       exec = new Execution(scenario, observers());
       root = new WakeupTree(null);
-      if (caching) {
-        cache = new StateCache();
-        keys = new StateKeys();
-      }
+      cache = new StateCache();
+      keys = new StateKeys();
       keyed = keyDepth = longest = 0;
       continue;
     }

@@ -130,7 +130,6 @@ function* lockStep(m: Mutex): Op<boolean> {
   return yield* perform({
     ...act('mutex_lock', m, WRITE, (t) => m.lock(t)),
     blocks: (t) => m.owner !== null && m.owner !== t && m.freed === null && maySleep(t),
-    waits: maySleep,
   });
 }
 

@@ -94,12 +94,6 @@ export interface ExploreStats {
   revisits?: number;
   /** With the state cache: states visited again with threads awake that slept the first time, explored again for those threads alone. */
   reexplored?: number;
-  /**
-   * With the state cache: the executions run before the search started over from the first step,
-   * because a stop at a known state could have hidden the shortest failure (counted in
-   * `executions` too; 0 if it never did).
-   */
-  startedOver?: number;
 }
 
 export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {

@@ -2,7 +2,7 @@ import type { Execution } from '../execution.ts';
 import { READ, accessMode } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
-import { initialIndex, insert, untaken, type Event } from './wakeup-tree.ts';
+import { initialIndex, insert, type Event } from './wakeup-tree.ts';
 
 /**
  * Races and their reversal, after Optimal-DPOR (Abdulla, Aronis, Jonsson and Sagonas, "Source Sets:
@@ -16,8 +16,8 @@ import { initialIndex, insert, untaken, type Event } from './wakeup-tree.ts';
  * (Action.blocks): it is not in race with the release that enabled it, but with the acquisition
  * before that release, as in Flanagan and Godefroid's algorithm, where only co-enabled steps race;
  * a thread that is postponed where a race would be reversed cannot start the reversed order there.
- * An acquisition that would not wait (Action.waits: a mutex_lock in atomic context breaks a rule at
- * once) is never postponed and races with the release like any step: otherwise the attempt made
+ * An acquisition that broke a rule at once (a mutex_lock in atomic context) was not postponed, and
+ * races with the release like any step (Execution.step): otherwise the attempt made
  * while the lock is held, the shorter violation, was not run where the search's order happened not
  * to take it first (engine/test/mutex.test.ts).
  *
@@ -28,13 +28,16 @@ import { initialIndex, insert, untaken, type Event } from './wakeup-tree.ts';
  * every thread asleep (lastzero(12): 179,195 executions for 15,360 traces).
  */
 
-/** A race found when its second step was taken, reversed once the execution has ended (reverseRaces). */
+/**
+ * A race found when its second step was taken, reversed once the execution has ended (reverseRaces);
+ * or, at a stop at a known state, a race with a thread's steps beyond it, whose next step stands
+ * for them (state-cache.ts, raceSummary).
+ */
 export interface Race {
   /** The position of the earlier step. */
   e: number;
-  /** The later step, and its position (the path's length for a step never taken). */
+  /** The later step (it happens after `e`, so it is not part of the reversed order before it). */
   step: Event;
-  last: number;
 }
 
 /**
@@ -55,7 +58,7 @@ export function racesOf(path: Path, step: Event, wakeOf: number, acquires: strin
     if (taken >= 0 && !races.includes(taken)) races.push(taken);
   }
   // Ordered through another step: not a race.
-  return races.filter((e) => !direct.some((x) => x !== e && x > e && !passive(x) && path.hb(e, x))).map((e) => ({ e, step, last }));
+  return races.filter((e) => !direct.some((x) => x !== e && x > e && !passive(x) && path.hb(e, x))).map((e) => ({ e, step }));
 }
 
 /**
@@ -69,27 +72,14 @@ export function racesOf(path: Path, step: Event, wakeOf: number, acquires: strin
  * can run there; `maxSteps` bounds what a weak initial may add (wakeup-tree.ts).
  */
 export function reverseRaces(path: Path, stack: readonly Node[], races: readonly Race[], maxSteps: number): void {
-  for (const { e, step, last } of races) {
+  for (const { e, step } of races) {
     const v: Event[] = [];
-    for (let j = e + 1; j < path.length; j++) if (j !== last && !path.hb(e, j)) v.push(path.event(j));
+    for (let j = e + 1; j < path.length; j++) if (!path.hb(e, j)) v.push(path.event(j));
     v.push(step);
     const node = stack[e]!;
     // A thread postponed there (its acquisition would block) cannot start the reversed order.
     if (startRunnable(v, node.runnable)) insert(node.tree, v, asleep(node), maxSteps - e);
   }
-}
-
-/**
- * A race between step `e` of the path and thread `p`'s steps beyond a known state, which a stop
- * there keeps only as a summary (state-cache.ts): the reversed order is the steps after `e` that do
- * not happen after it, then `p`'s next step, whatever it is (the steps beyond are not known).
- */
-export function reverseBeyond(path: Path, stack: readonly Node[], e: number, p: number, maxSteps: number): void {
-  const v: Event[] = [];
-  for (let j = e + 1; j < path.length; j++) if (!path.hb(e, j)) v.push(path.event(j));
-  v.push(untaken(p));
-  const node = stack[e]!;
-  if (startRunnable(v, node.runnable)) insert(node.tree, v, asleep(node), maxSteps - e);
 }
 
 /** Everything asleep in `node` or explored from it: what covers a sequence there already. */
@@ -139,7 +129,7 @@ export function pendingSteps(path: Path, stack: readonly Node[], exec: Execution
     const footprint = exec.pendingFootprint(t);
     const { clock, direct } = path.dependencies(t.index, wakeOf, footprint);
     const step: Event = { tid: t.index, id: path.nextId(t.index), wakeOf: wakeOf < 0 ? -1 : path.ids[wakeOf]!, footprint, stops: true };
-    reverseRaces(path, stack, racesOf(path, step, wakeOf, t.pending!.waits?.(t) ? t.pending!.target!.name : null, direct, path.length), maxSteps);
+    reverseRaces(path, stack, racesOf(path, step, wakeOf, t.pending!.blocks ? t.pending!.target!.name : null, direct, path.length), maxSteps);
     // Walking back: `after` counts the steps of the causal past after position i.
     let after = 0;
     for (let i = path.length - 1; i >= 0; i--) {

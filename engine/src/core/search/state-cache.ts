@@ -2,7 +2,7 @@ import { CONFLICTING, type Access } from '../object.ts';
 import type { Node } from './node.ts';
 import type { Path } from './path.ts';
 import { untaken } from './wakeup-tree.ts';
-import { reverseBeyond } from './races.ts';
+import { reverseRaces } from './races.ts';
 
 /**
  * The state cache: stateful DPOR. A state the search has explored in full is remembered, by its
@@ -122,19 +122,20 @@ export class StateCache {
 
   /**
    * The known state visited again at `depth` with `sleep` asleep, where maxSteps cuts nothing
-   * beyond, every failure beyond is longer than `shortest` and, if `strict`, it was explored no
-   * deeper, and the threads asleep then that are awake now (none: the state is covered); or null.
+   * beyond, every failure beyond is longer than `shortest` and, once a failure is found (the search
+   * is strict), it was explored no deeper; and the threads asleep then that are awake now (none: the
+   * state is covered). Otherwise null.
    */
-  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number, strict: boolean): { known: Known; awake: number[] } | null {
+  visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number): { known: Known; awake: number[] } | null {
     const k = this.#known.get(key);
-    if (!k || (strict && depth < k.depth) || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
+    if (!k || (shortest < Infinity && depth < k.depth) || (depth > k.depth && depth + k.height >= maxSteps) || (k.toEndFailure < Infinity && depth + k.toEndFailure <= shortest)) return null;
     return { known: k, awake: k.sleep.filter((t) => !sleep.has(t)) };
   }
 
-  /** Remembers a state explored in full; explored again shallower or with fewer threads asleep, what is known of it then. */
+  /** Remembers a state explored in full; explored again with fewer threads asleep, what is known of it then. */
   remember(key: string, known: Known): void {
     const k = this.#known.get(key);
-    if (!k || known.depth < k.depth || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
+    if (!k || (known.sleep.length < k.sleep.length && known.sleep.every((t) => k.sleep.includes(t)))) this.#known.set(key, known);
   }
 }
 
@@ -152,8 +153,8 @@ function conflicts(footprint: readonly Access[], summary: Summary, p: number): b
  * Races the steps beyond a known state (its summary) against the path that came back to it: for
  * each step of the path and each other thread whose summary it conflicts with, that thread (or,
  * where it cannot run, every thread that can) becomes a branch of the state before the step; or,
- * `whole`, the path's steps after it that do not happen after it, then that thread
- * (races.ts, reverseBeyond).
+ * `whole`, the path's steps after it that do not happen after it, then that thread's next step
+ * (races.ts, reverseRaces).
  */
 export function raceSummary(path: Path, stack: readonly Node[], summary: Summary, maxSteps: number, whole: boolean): void {
   // A step that happens before a thread's last step on the path happens before all it does beyond;
@@ -172,7 +173,7 @@ export function raceSummary(path: Path, stack: readonly Node[], summary: Summary
       const w = woken[p]!;
       if (w >= 0 && (w === i || path.hb(i, w))) continue;
       if (node.runnable.includes(p)) {
-        if (whole) reverseBeyond(path, stack, i, p, maxSteps);
+        if (whole) reverseRaces(path, stack, [{ e: i, step: untaken(p) }], maxSteps);
         else addBranch(node, p);
       }
       // A postponed acquisition waits for the mutex: it races with the acquisition of the holder, where it was free.
