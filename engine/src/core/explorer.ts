@@ -81,14 +81,15 @@ export function exploreScenario(
   let keyed = 0;
   /**
    * A stop at a known state can hide the shortest failure, in two ways, so the search is strict
-   * from its first failure on (once `shortest.size` is finite). Two paths to one state can differ in length, and a stop from a visit
-   * shallower than the state was explored at hides executions shorter than any explored beyond it:
-   * a strict search makes no such stop (search/state-cache.ts, visit), and a search that had made
-   * one starts over, strict. And a stop races the steps beyond the state, which it knows only as a
-   * summary, with the path: a strict search reverses each such race as a whole order, the path's
-   * steps after the racing one that do not happen after it, then the thread's next step
-   * (state-cache.ts, raceSummary), not as that thread alone. Until a failure is found neither is needed
-   * to reach every end state, and both cost executions where nothing fails.
+   * from its first failure on (once `shortest.size` is finite). Two paths to one state can differ
+   * in length, and a stop from a visit shallower than the state was explored at hides executions
+   * shorter than any explored beyond it: a strict search makes no such stop (search/state-cache.ts,
+   * visit), and a search that had made one starts over, strict. And a stop races the steps beyond
+   * the state, which it knows only as a summary, with the path: a strict search reverses each such
+   * race as a whole order, the path's steps after the racing one that do not happen after it, then
+   * the thread's next step (state-cache.ts, raceSummary), not as that thread alone. Until a failure
+   * is found neither is needed to reach every end state, and both cost executions where nothing
+   * fails.
    */
   let shallower = false;
   let startOver = false;
@@ -241,10 +242,10 @@ export function exploreScenario(
   const recordOutcome = (end: Exclude<End, 'stopped'>) => {
     stats.executions++;
     stats.longest = Math.max(stats.longest, path.length);
-    const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[], detail?: unknown) => {
+    const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[]) => {
       stats.failing++;
       if (shortest.size === Infinity && shallower) startOver = true;
-      shortest.consider({ kind, message, rule, indices, ...(detail === undefined ? {} : { detail }) }, path, budget.deadline);
+      shortest.consider({ kind, message, rule, indices }, path, budget.deadline);
     };
     if (end === 'redundant') {
       stats.redundant++;
@@ -270,7 +271,7 @@ export function exploreScenario(
         consider('deadlock', end.message, null, all());
         break;
       case 'end':
-        consider(end.failure.verdict, end.failure.message, end.failure.verdict === 'leak' ? 'leak' : 'end', all(), end.failure.detail);
+        consider(end.failure.verdict, end.failure.message, end.failure.verdict === 'leak' ? 'leak' : 'end', all());
         break;
       case 'cut':
         budget.hit('maxSteps', end.message);

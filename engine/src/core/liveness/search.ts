@@ -54,7 +54,7 @@ function safetyFailure(g: StateGraph): Failure | null {
     case 'deadlock':
       return { ...base, kind: 'deadlock', message: s.end.message, rule: null };
     case 'end':
-      return { ...base, kind: s.end.failure.verdict, message: s.end.failure.message, rule: s.end.failure.verdict === 'leak' ? 'leak' : 'end', ...(s.end.failure.detail === undefined ? {} : { detail: s.end.failure.detail }) };
+      return { ...base, kind: s.end.failure.verdict, message: s.end.failure.message, rule: s.end.failure.verdict === 'leak' ? 'leak' : 'end' };
     default:
       return null;
   }

@@ -24,14 +24,12 @@ export interface Failure {
   fewestSwitches: boolean;
   /** The whole execution it was found in, up to its end: replays even where `schedule` cannot. */
   execution: string;
-  detail?: unknown;
 }
 
 export interface Candidate {
   kind: FailureKind;
   message: string;
   rule: string | null;
-  detail?: unknown;
   /** Steps (indices in the execution) that make up the failure. */
   indices: number[];
 }
@@ -66,7 +64,6 @@ export class Shortest {
       switches,
       fewestSwitches: optimal,
       execution: encodeSchedule(path.steps.map((s) => s.tid)),
-      ...(c.detail === undefined ? {} : { detail: c.detail }),
     };
   }
 }
