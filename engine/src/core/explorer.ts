@@ -57,7 +57,24 @@ export function exploreScenario(
   const stats: ExploreStats = { executions: 0, steps: 0, redundant: 0, pruned: 0, failing: 0, longest: 0, ms: 0 };
   const budget = new Budget(o, options.onProgress, stats);
   const shortest = new Shortest();
-  let exec = new Execution(scenario, observers());
+  let exec!: Execution;
+  let root!: WakeupTree;
+  let cache!: StateCache | null;
+  let keys!: StateKeys | null;
+  let keyed!: number;
+  /** The depth of the last state written down. */
+  let keyDepth!: number;
+  /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
+  let longest!: number;
+  /** A search from the first step: a fresh world and wakeup tree, nothing remembered. */
+  const begin = () => {
+    exec = new Execution(scenario, observers());
+    root = new WakeupTree(null);
+    cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
+    keys = cache && new StateKeys();
+    keyed = keyDepth = longest = 0;
+  };
+  begin();
   const path = new Path(exec.threads.length);
   const stack: Node[] = [];
   /** The races found in the current execution, reversed once it has ended. */
@@ -70,15 +87,11 @@ export function exploreScenario(
     return node.preemptions + (prev !== tid && node.runnable.includes(prev) ? 1 : 0);
   };
 
-  let root = new WakeupTree(null);
-  let cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
   /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
   const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
-  let keys = cache ? new StateKeys() : null;
   if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
-  let keyed = 0;
   /**
    * A stop at a known state can hide the shortest failure, in two ways, so the search is strict
    * from its first failure on (once `shortest.size` is finite). Two paths to one state can differ
@@ -93,10 +106,6 @@ export function exploreScenario(
    */
   let shallower = false;
   let startOver = false;
-  /** The depth of the last state written down. */
-  let keyDepth = 0;
-  /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
-  let longest = 0;
   const reached = (node: Node, depth: number) => {
     node.reach = depth;
     longest = Math.max(longest, depth);
@@ -302,11 +311,7 @@ export function exploreScenario(
       startOver = shallower = false;
       stack.length = 0;
       path.truncate(0);
-      exec = new Execution(scenario, observers());
-      root = new WakeupTree(null);
-      cache = new StateCache();
-      keys = new StateKeys();
-      keyed = keyDepth = longest = 0;
+      begin();
       continue;
     }
     const branch = nextBranch();
