@@ -29,7 +29,7 @@ describe('verdicts', () => {
     expect(r.message).toBe(`No execution fails: ${r.stats.executions} executions cover every interleaving, up to reordering of independent steps (${r.stats.revisits} of them stop at a state explored before).`);
     expect(r.stats.revisits).toBeGreaterThan(0);
     expect(r.counterexample).toBeUndefined();
-    const once = explore(programScenario(randomProgram(96), 'program 96'));
+    const once = explore(programScenario(randomProgram(56), 'program 56'));
     expect(once.stats.revisits).toBe(1);
     expect(once.message).toBe(`No execution fails: ${once.stats.executions} executions cover every interleaving, up to reordering of independent steps (one of them stops at a state explored before).`);
     const plain = explore(philosophers(4, true), { stateCache: false });

@@ -46,10 +46,12 @@ import { reverseRaces } from './races.ts';
  * differ in length (a blocked attempt is a step of its own), and a stop must not hide a cut at
  * maxSteps either: a state is stopped at from no deeper than it was explored (every execution
  * beyond then ends sooner), or where its height still ends before maxSteps. From the first failure
- * on, the search is strict (explorer.ts): no stop from a shallower visit, which hides shorter
- * executions (intel-svm fixed: an end check failing at one of its end states found in 87 steps,
- * where 86 suffice), and a stop's races reversed as whole orders, not one-thread branches (random
- * program 87's rarest end state: 9 steps for 8); engine/test/state-cache-ends.test.ts.
+ * on, the search is strict (explorer.ts): no stop from a shallower visit, which hides executions
+ * shorter than any explored beyond the state (hmm no-unwind: a 30-step deadlock with four thread
+ * switches reported where the stateless search finds one with three), and a stop's races reversed
+ * as whole orders, not one-thread branches (cxl fixed: an end check failing at one of its end
+ * states found in a longer execution than the stateless search's;
+ * engine/test/state-cache-ends.test.ts).
  */
 
 /**
@@ -122,9 +124,9 @@ export class StateCache {
 
   /**
    * The known state visited again at `depth` with `sleep` asleep, where maxSteps cuts nothing
-   * beyond, every failure beyond is longer than `shortest` and, once a failure is found (the search
-   * is strict), it was explored no deeper; and the threads asleep then that are awake now (none: the
-   * state is covered). Otherwise null.
+   * beyond, every failure beyond is longer than `shortest` and, once a failure is found, it was
+   * explored no deeper; and the threads asleep then that are awake now (none: the state is
+   * covered). Otherwise null.
    */
   visit(key: string, sleep: ReadonlyMap<number, unknown>, depth: number, maxSteps: number, shortest: number): { known: Known; awake: number[] } | null {
     const k = this.#known.get(key);
