@@ -100,12 +100,10 @@ export function exploreScenario(
    * search reverses each such race as a whole order, the path's steps after the racing one that do
    * not happen after it, then the thread's next step (state-cache.ts, raceSummary), not as that
    * thread alone, which can lead elsewhere than the shortest order. A violation's size is its
-   * causal past, which that order decides: a search that made a stop before its first failure
-   * (`loose`) starts over at its first violation, without the cache (see recordOutcome). Until a
-   * failure is found neither rule is needed to reach every end state, and both cost executions
-   * where nothing fails.
+   * causal past, which that order decides: a search that has visited a known state starts over at
+   * its first violation, without the cache (see recordOutcome). Until a failure is found neither
+   * rule is needed to reach every end state, and both cost executions where nothing fails.
    */
-  let loose = false;
   let startOver = false;
   const reached = (node: Node, depth: number) => {
     node.reach = depth;
@@ -175,7 +173,6 @@ export function exploreScenario(
       if (visit) {
         // Explored before: race what lies beyond with this path.
         const { known, awake } = visit;
-        loose ||= shortest.size === Infinity;
         raceSummary(path, stack, known.summary, o.maxSteps, shortest.size < Infinity);
         mergeSummary(node.summary!, known.summary);
         reached(node, depth + known.height);
@@ -194,10 +191,11 @@ export function exploreScenario(
       }
       let branch = firstBranch(node, depth);
       if (!branch) {
-        // A leaf of the wakeup tree: any thread that is awake. The first execution runs the previous
-        // thread on where it can; the later ones take first the awake thread whose last step is
-        // furthest back, which reaches states the cache knows sooner (intel-svm fixed devices=2
-        // requests=2: 16,479 executions where running the previous thread on takes 23,768).
+        // A leaf of the wakeup tree: any thread that is awake. The first execution takes the one that
+        // ran last, so runs the previous thread on where it can; the later ones take first the awake
+        // thread whose last step is furthest back, which reaches states the cache knows sooner
+        // (intel-svm fixed devices=2 requests=2: 17,125 executions where running the previous thread
+        // on takes 23,768).
         const choices = node.runnable.filter((t) => !node.sleep.has(t));
         if (choices.length === 0) {
           // Everything that can run is asleep: what it would do is equivalent to an execution explored
@@ -208,9 +206,9 @@ export function exploreScenario(
           if (into) for (const t of exec.threads) if (t.runnable) addAccesses(into, t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
-        const prev = depth > 0 ? path.tid(depth - 1) : -1;
-        const order = stats.executions === 0 && choices.includes(prev) ? [prev] : choices.sort((a, b) => path.lastOf(a) - path.lastOf(b) || a - b);
-        const pick = order.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
+        // (A stable sort: threads that have not run yet stay in index order.)
+        const first = stats.executions === 0 ? -1 : 1;
+        const pick = choices.sort((a, b) => (path.lastOf(a) - path.lastOf(b)) * first).find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
         if (pick === undefined) {
           reached(node, o.maxSteps);
           return 'redundant';
@@ -257,7 +255,6 @@ export function exploreScenario(
     stats.longest = Math.max(stats.longest, path.length);
     const consider = (kind: Failure['kind'], message: string, rule: string | null, indices: number[]) => {
       stats.failing++;
-      if (kind === 'violation' && loose) startOver = true;
       shortest.consider({ kind, message, rule, indices }, path, budget.deadline);
     };
     if (end === 'redundant') {
@@ -275,7 +272,9 @@ export function exploreScenario(
       // the steps beyond a known state with one-thread branches (a summary keeps no order), where
       // exploring them inserts each reversed order whole: on hmm no-spinlock at ranges=2 a stop put
       // "thread 2, then anything" at depth 14 where the stateless search puts 13 steps of thread 2,
-      // and the 14-step violation was never run (15 steps). Each stop before raced what it skipped.
+      // and the 14-step violation was never run (15 steps). So a search that has visited a known
+      // state starts over at its first violation, without the cache.
+      startOver = caching && stats.revisits! + stats.reexplored! > 0;
       caching = false;
       return;
     }
@@ -313,7 +312,7 @@ export function exploreScenario(
       // From the first step again, without the cache, forgetting what the search before knew.
       if (!budget.anotherExecution()) break;
       stats.startedOver = stats.executions;
-      startOver = loose = false;
+      startOver = false;
       stack.length = 0;
       path.truncate(0);
       begin();
