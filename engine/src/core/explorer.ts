@@ -56,24 +56,7 @@ export function exploreScenario(
   const stats: ExploreStats = { executions: 0, steps: 0, redundant: 0, pruned: 0, failing: 0, longest: 0, ms: 0 };
   const budget = new Budget(o, options.onProgress, stats);
   const shortest = new Shortest();
-  let exec!: Execution;
-  let root!: WakeupTree;
-  let cache!: StateCache | null;
-  let keys!: StateKeys | null;
-  let keyed!: number;
-  /** The depth of the last state written down. */
-  let keyDepth!: number;
-  /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
-  let longest!: number;
-  /** A search from the first step: a fresh world and wakeup tree, nothing remembered. */
-  const begin = () => {
-    exec = new Execution(scenario, observers());
-    root = new WakeupTree(null);
-    cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
-    keys = cache && new StateKeys();
-    keyed = keyDepth = longest = 0;
-  };
-  begin();
+  let exec = new Execution(scenario, observers());
   const path = new Path(exec.threads.length);
   const stack: Node[] = [];
   /** The races found in the current execution, reversed once it has ended. */
@@ -86,11 +69,15 @@ export function exploreScenario(
     return node.preemptions + (prev !== tid && node.runnable.includes(prev) ? 1 : 0);
   };
 
+  const root = new WakeupTree(null);
+  const cache = dpor && o.stateCache !== 0 ? new StateCache() : null;
   /** Whether the state at `depth` is written down: the root and those with a choice, or every n-th (search/state-cache.ts). */
   const writtenDown = (node: Node, depth: number) => (o.stateCache === 'choices' ? depth === 0 || hasChoice(node) : depth % o.stateCache === 0);
+  const keys = cache && new StateKeys();
   if (cache) stats.revisits = stats.reexplored = 0;
   // States are written down from the first execution on, and not once GIVE_UP_AFTER keys have found no state again or a rule is broken.
   let caching = cache !== null;
+  let keyed = 0;
   /**
    * A stop at a known state can hide the shortest failure, so the search is strict from its first
    * failure on (once `shortest.size` is finite). Two paths to one state can differ in length, and a
@@ -99,12 +86,13 @@ export function exploreScenario(
    * stop races the steps beyond the state, which it knows only as a summary, with the path: a strict
    * search reverses each such race as a whole order, the path's steps after the racing one that do
    * not happen after it, then the thread's next step (state-cache.ts, raceSummary), not as that
-   * thread alone, which can lead elsewhere than the shortest order. A violation's size is its
-   * causal past, which that order decides: a search that has visited a known state starts over at
-   * its first violation, without the cache (see recordOutcome). Until a failure is found neither
-   * rule is needed to reach every end state, and both cost executions where nothing fails.
+   * thread alone, which can lead elsewhere than the shortest order. Until a failure is found
+   * neither rule is needed to reach every end state, and both cost executions where nothing fails.
    */
-  let startOver = false;
+  /** The depth of the last state written down. */
+  let keyDepth = 0;
+  /** The most steps an execution has taken, one that stopped at a known state counting the known state's height. */
+  let longest = 0;
   const reached = (node: Node, depth: number) => {
     node.reach = depth;
     longest = Math.max(longest, depth);
@@ -194,7 +182,7 @@ export function exploreScenario(
         // A leaf of the wakeup tree: any thread that is awake. The first execution takes the one that
         // ran last, so runs the previous thread on where it can; the later ones take first the awake
         // thread whose last step is furthest back, which reaches states the cache knows sooner
-        // (intel-svm fixed devices=2 requests=2: 17,125 executions where running the previous thread
+        // (intel-svm fixed devices=2 requests=2: 17,124 executions where running the previous thread
         // on takes 23,768).
         const choices = node.runnable.filter((t) => !node.sleep.has(t));
         if (choices.length === 0) {
@@ -272,9 +260,7 @@ export function exploreScenario(
       // the steps beyond a known state with one-thread branches (a summary keeps no order), where
       // exploring them inserts each reversed order whole: on hmm no-spinlock at ranges=2 a stop put
       // "thread 2, then anything" at depth 14 where the stateless search puts 13 steps of thread 2,
-      // and the 14-step violation was never run (15 steps). So a search that has visited a known
-      // state starts over at its first violation, without the cache.
-      startOver = caching && stats.revisits! + stats.reexplored! > 0;
+      // and the 14-step violation was never run (15 steps). Each stop before raced what it skipped.
       caching = false;
       return;
     }
@@ -307,16 +293,6 @@ export function exploreScenario(
         steps: path.length,
         snapshot: () => snapshotOf(world),
       });
-    }
-    if (startOver) {
-      // From the first step again, without the cache, forgetting what the search before knew.
-      if (!budget.anotherExecution()) break;
-      stats.startedOver = stats.executions;
-      startOver = false;
-      stack.length = 0;
-      path.truncate(0);
-      begin();
-      continue;
     }
     const branch = nextBranch();
     if (!branch || !budget.anotherExecution()) break;

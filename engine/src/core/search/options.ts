@@ -94,8 +94,6 @@ export interface ExploreStats {
   revisits?: number;
   /** With the state cache: states visited again with threads awake that slept the first time, explored again for those threads alone. */
   reexplored?: number;
-  /** With the state cache: the executions before the search started over without it, at a violation (explorer.ts). */
-  startedOver?: number;
 }
 
 export function validateOptions(options: ExploreOptions = {}): ResolvedOptions {
