@@ -121,7 +121,7 @@ export function exploreScenario(
     node.taken.set(rec.tid, branch.event);
     const into = caching ? stack[last]!.into : null;
     if (into) addAccesses(into, rec.tid, rec.footprint);
-    if (dpor) races.push(...racesOf(path, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last));
+    if (dpor) racesOf(path, branch.event, rec.wakeOf, rec.acquire ? rec.target : null, direct, last, races);
   };
 
   /**

@@ -43,9 +43,9 @@ export interface Race {
 /**
  * For a step `step` at position `last` (the step just taken, or, where an execution stopped, the
  * step a thread would take next), which directly depends on the steps `direct`: each earlier step
- * `e` it races with. `wakeOf` is the position of the step that woke the thread, or -1.
+ * `e` it races with, added to `out`. `wakeOf` is the position of the step that woke the thread, or -1.
  */
-export function racesOf(path: Path, step: Event, wakeOf: number, acquires: string | null, direct: readonly number[], last: number): Race[] {
+export function racesOf(path: Path, step: Event, wakeOf: number, acquires: string | null, direct: readonly number[], last: number, out: Race[] = []): Race[] {
   const { tid } = step;
   // For an acquisition (of a lock the explorer postpones while it is held), the releases and the
   // attempts that only slept on that lock are not what orders it: it races with the step that last
@@ -58,7 +58,8 @@ export function racesOf(path: Path, step: Event, wakeOf: number, acquires: strin
     if (taken >= 0 && !races.includes(taken)) races.push(taken);
   }
   // Ordered through another step: not a race.
-  return races.filter((e) => !direct.some((x) => x !== e && x > e && !passive(x) && path.hb(e, x))).map((e) => ({ e, step }));
+  for (const e of races) if (!direct.some((x) => x !== e && x > e && !passive(x) && path.hb(e, x))) out.push({ e, step });
+  return out;
 }
 
 /**
