@@ -230,7 +230,7 @@ describe('the committed launcher (bin/interleave.js)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'interleave-unbuilt-'));
     try {
       mkdirSync(join(dir, 'bin'));
-      copyFileSync(resolve(import.meta.dirname, '../bin/interleave.js'), join(dir, 'bin', 'interleave.js'));
+      for (const file of ['interleave.js', 'load.js']) copyFileSync(resolve(import.meta.dirname, '../bin', file), join(dir, 'bin', file));
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
       const r = spawnSync(process.execPath, [join(dir, 'bin', 'interleave.js'), 'list'], { encoding: 'utf8' });
       expect([r.status, r.stdout]).toEqual([2, '']);
@@ -238,6 +238,13 @@ describe('the committed launcher (bin/interleave.js)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('loads the bundle with the code cache the build wrote, which V8 accepts', async () => {
+    const { load } = await import('../bin/load.js');
+    const { run, script } = load();
+    expect(script.cachedDataRejected).toBe(false);
+    expect(typeof run).toBe('function');
   });
 });
 
