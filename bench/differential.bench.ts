@@ -1,13 +1,14 @@
 /**
  * The differential test at scale: the reduced explorer against brute force on thousands of random
- * programs, without a step bound and with one, and on a tenth as many programs with more threads
- * (see engine/test/support/differential.ts for what must agree). Run with `npm run bench:differential`; it prints the counts README quotes and exits
- * with status 1 if any program disagrees.
+ * programs, without a step bound and with one, on a tenth as many programs with more threads, and
+ * on a fifth as many with steps of the threads' own (see engine/test/support/differential.ts for
+ * what must agree). Run with `npm run bench:differential`; it prints the counts README quotes and
+ * exits with status 1 if any program disagrees.
  */
 import { compareOnProgram, compareOnScenario, compareRarestEnd, stepBoundFor, type Comparison } from '../engine/test/support/differential.ts';
 import { lastzeroScenario } from '../engine/test/support/lastzero.ts';
 import { compareMutexModels, type MutexComparison } from '../engine/test/support/mutex-order.ts';
-import { WIDE, programScenario, randomProgram } from '../engine/test/support/programs.ts';
+import { OWN, WIDE, programScenario, randomProgram } from '../engine/test/support/programs.ts';
 
 const PROGRAMS = Number(process.env.PROGRAMS ?? 5_000);
 const MUTEX_PROGRAMS = Number(process.env.MUTEX_PROGRAMS ?? 1_000);
@@ -15,9 +16,12 @@ const MUTEX_PROGRAMS = Number(process.env.MUTEX_PROGRAMS ?? 1_000);
 /** Programs of more threads (support/programs.ts, WIDE), a tenth as many. */
 const WIDE_PROGRAMS = Math.round(PROGRAMS / 10);
 
-function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, wide = false): { line: string; bad: Comparison[] } {
+/** Programs with steps of the threads' own (support/programs.ts, OWN), a fifth as many. */
+const OWN_PROGRAMS = Math.round(PROGRAMS / 5);
+
+function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, kind: 'wide' | 'own' | null = null): { line: string; bad: Comparison[] } {
   const start = performance.now();
-  const programs = wide ? WIDE_PROGRAMS : PROGRAMS;
+  const programs = kind === 'wide' ? WIDE_PROGRAMS : kind === 'own' ? OWN_PROGRAMS : PROGRAMS;
   let compared = 0;
   let dpor = 0;
   let brute = 0;
@@ -26,7 +30,7 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   const bad: Comparison[] = [];
   const problems = new Map<string, number>();
   for (let seed = 1; seed <= programs; seed++) {
-    const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, wide ? WIDE : undefined);
+    const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, kind === 'wide' ? WIDE : kind === 'own' ? OWN : undefined);
     if (!c) continue;
     compared++;
     dpor += c.dpor;
@@ -117,8 +121,10 @@ if (import.meta.main) {
   const runs = [
     run('none', () => undefined, 1_000),
     run('maxSteps 2-9', stepBoundFor, 2_000),
-    run('none, 3-4 threads', () => undefined, 5_000, true),
-    run('maxSteps 5-12, 3-4 threads', (seed) => stepBoundFor(seed) + 3, 5_000, true),
+    run('none, 3-4 threads', () => undefined, 5_000, 'wide'),
+    run('maxSteps 5-12, 3-4 threads', (seed) => stepBoundFor(seed) + 3, 5_000, 'wide'),
+    run("none, steps of the threads' own", () => undefined, 2_000, 'own'),
+    run("maxSteps 6-13, steps of the threads' own", (seed) => stepBoundFor(seed) + 4, 2_000, 'own'),
   ];
   for (const r of runs) console.log(r.line);
   const mutex = mutexModels();

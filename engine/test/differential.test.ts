@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareOnProgram, stepBoundFor, type Comparison } from './support/differential.ts';
-import { WIDE } from './support/programs.ts';
+import { OWN, WIDE } from './support/programs.ts';
 
 /**
  * The reduced explorer (DPOR with sleep sets) against brute-force enumeration of every
@@ -13,12 +13,15 @@ const PROGRAMS = 250;
 /** Programs of more threads (support/programs.ts, WIDE), fewer of them. */
 const WIDE_PROGRAMS = 110;
 
-function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number, choiceRevisiting: number, wide = false) {
+/** Programs with steps of the threads' own (support/programs.ts, OWN), fewer of them. */
+const OWN_PROGRAMS = 120;
+
+function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number, choiceRevisiting: number, kind: 'wide' | 'own' | null = null) {
   describe(name, () => {
     const compared: Comparison[] = [];
-    for (let seed = 1; seed <= (wide ? WIDE_PROGRAMS : PROGRAMS); seed++) {
+    for (let seed = 1; seed <= (kind === 'wide' ? WIDE_PROGRAMS : kind === 'own' ? OWN_PROGRAMS : PROGRAMS); seed++) {
       it(`program ${seed}`, () => {
-        const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, wide ? WIDE : undefined);
+        const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, kind === 'wide' ? WIDE : kind === 'own' ? OWN : undefined);
         if (!c) return; // too many interleavings to enumerate: not compared
         expect(c.problems).toEqual([]);
         compared.push(c);
@@ -40,8 +43,10 @@ function suite(name: string, maxStepsOf: (seed: number) => number | undefined, b
 
 suite('DPOR agrees with brute force', () => undefined, 1_000, 180, 20, 15);
 suite('DPOR agrees with brute force under maxSteps', stepBoundFor, 2_000, 230, 5, 1);
-suite('DPOR agrees with brute force, 3-4 threads', () => undefined, 5_000, 35, 15, 8, true);
-suite('DPOR agrees with brute force under maxSteps, 3-4 threads', (seed) => stepBoundFor(seed) + 3, 5_000, 40, 8, 4, true);
+suite('DPOR agrees with brute force, 3-4 threads', () => undefined, 5_000, 35, 15, 8, 'wide');
+suite('DPOR agrees with brute force under maxSteps, 3-4 threads', (seed) => stepBoundFor(seed) + 3, 5_000, 40, 8, 4, 'wide');
+suite('DPOR agrees with brute force, with steps of the threads\' own', () => undefined, 2_000, 50, 8, 1, 'own');
+suite('DPOR agrees with brute force under maxSteps, with steps of the threads\' own', (seed) => stepBoundFor(seed) + 4, 2_000, 65, 2, 0, 'own');
 
 describe('DPOR covers every trace of a program past the brute-force limit above', () => {
   // Program 372 of the 3-4-thread programs ends in 32 Mazurkiewicz traces, which brute force finds

@@ -3,7 +3,7 @@ import { lockPair } from './support/drive.ts';
 import { lastzeroScenario } from './support/lastzero.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
 import {
-  assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, scenario, type Report,
+  assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, pagefault_disable, pagefault_enable, scenario, type Report,
 } from '../src/index.ts';
 
 function philosophers(seats: number, ordered: boolean) {
@@ -192,6 +192,26 @@ describe('the search', () => {
       expect(r.verdict).toBe('ok');
       expect(r.stats.redundant).toBe(0);
       expect(r.stats.executions).toBe((n + 3) * 2 ** (n - 2));
+    }
+  });
+
+  it("takes a thread's own step first where the wakeup tree ends", () => {
+    // T1 takes a lock; T2's first two steps touch no object. In index order T1 would run first.
+    const s = scenario('own steps', (k) => {
+      const m = k.mutex('m');
+      k.thread('T1', lockPair(m, k.mutex('n')));
+      k.thread('T2', function* () {
+        yield* pagefault_disable();
+        yield* pagefault_enable();
+        yield* mutex_lock(m);
+        yield* mutex_unlock(m);
+      });
+    });
+    for (const stateCache of [true, false]) {
+      const schedules: string[] = [];
+      const r = explore(s, { stateCache, onExecution: (e) => void schedules.push(e.schedule) });
+      expect(r.verdict).toBe('ok');
+      expect(schedules[0]).toMatch(/^b/);
     }
   });
 

@@ -1,6 +1,6 @@
 import {
   assert, atomic_inc, atomic_read, down_read, down_read_trylock, down_write, down_write_trylock, downgrade_write,
-  mutex_lock, mutex_trylock, mutex_unlock, scenario, spin_lock, spin_unlock, up_read, up_write, wait_event, wake_up_all,
+  mutex_lock, mutex_trylock, mutex_unlock, pagefault_disable, pagefault_enable, scenario, spin_lock, spin_unlock, up_read, up_write, wait_event, wake_up_all,
   type Atomic, type Kernel, type Mutex, type Op, type RwSemaphore, type RwsemPolicy, type Scenario, type Spinlock, type WaitQueue,
 } from '../../src/index.ts';
 import { pick, rng } from './random.ts';
@@ -20,7 +20,8 @@ export type Instr =
   | { op: 'check'; not: number }
   | { op: 'wait'; atLeast: number }
   | { op: 'wake' }
-  | { op: 'spin'; body: Instr[] };
+  | { op: 'spin'; body: Instr[] }
+  | { op: 'own' };
 
 export interface Program {
   locks: ({ kind: 'mutex' } | { kind: 'rwsem'; policy: RwsemPolicy })[];
@@ -30,7 +31,14 @@ export interface Program {
 /** Programs of 3 or 4 threads of 1-2 instructions: more threads side by side, and more states where the search has a choice. */
 export const WIDE = { threads: [3, 4], instrs: 2 };
 
-export function randomProgram(seed: number, size = { threads: [2, 3], instrs: 3 }): Program {
+/**
+ * Programs of 2 or 3 threads of 1-2 instructions, and in each thread one more, of steps of its own
+ * (`own`: pagefault_disable then pagefault_enable, which touch no object), where a second random
+ * stream puts it: the search takes such a step first where its wakeup tree ends (explorer.ts).
+ */
+export const OWN = { threads: [2, 3], instrs: 2, own: true };
+
+export function randomProgram(seed: number, size: { threads: number[]; instrs: number; own?: boolean } = { threads: [2, 3], instrs: 3 }): Program {
   const r = rng(seed);
   const nLocks = 2 + Math.floor(r() * 2);
   const locks: Program['locks'] = Array.from({ length: nLocks }, () =>
@@ -97,6 +105,10 @@ export function randomProgram(seed: number, size = { threads: [2, 3], instrs: 3 
     const body = block(1 + Math.floor(r() * size.instrs), held, false);
     return [...body, ...releaseAll(held)];
   });
+  if (size.own) {
+    const o = rng(seed + 1_000_003);
+    for (const body of threads) body.splice(Math.floor(o() * (body.length + 1)), 0, { op: 'own' });
+  }
   return { locks, threads };
 }
 
@@ -162,6 +174,10 @@ function* run(env: Env, instrs: readonly Instr[]): Op<void> {
         yield* spin_lock(env.spin);
         yield* run(env, ins.body);
         yield* spin_unlock(env.spin);
+        break;
+      case 'own':
+        yield* pagefault_disable();
+        yield* pagefault_enable();
         break;
     }
   }

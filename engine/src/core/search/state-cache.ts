@@ -63,7 +63,8 @@ export const GIVE_UP_AFTER = 8_000;
 
 /**
  * Which states are looked up and remembered (`stateCache: true`, the default): those where the
- * search has a choice, at least two threads awake. Where one is, the search goes on with it alone
+ * search has a choice, at least two threads awake, none of them with a step of its own next (the
+ * search takes that first: explorer.ts). Where one is awake, the search goes on with it alone
  * (a thread asleep is never a branch, nor is a postponed acquisition), so a stop there would save
  * one step; where none is, the execution ends there anyway. A state without a key is never stopped
  * at, and the steps from it go into the summary of the nearest state above it that has one. Only
