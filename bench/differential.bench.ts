@@ -19,9 +19,12 @@ const WIDE_PROGRAMS = Math.round(PROGRAMS / 10);
 /** Programs with steps of the threads' own (support/programs.ts, OWN), a fifth as many. */
 const OWN_PROGRAMS = Math.round(PROGRAMS / 5);
 
-function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, kind: 'wide' | 'own' | null = null): { line: string; bad: Comparison[] } {
+/** Each kind of program: how many, and their size. */
+const KINDS = { plain: { programs: PROGRAMS, size: undefined }, wide: { programs: WIDE_PROGRAMS, size: WIDE }, own: { programs: OWN_PROGRAMS, size: OWN } };
+
+function run(label: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, kind: keyof typeof KINDS = 'plain'): { line: string; bad: Comparison[] } {
   const start = performance.now();
-  const programs = kind === 'wide' ? WIDE_PROGRAMS : kind === 'own' ? OWN_PROGRAMS : PROGRAMS;
+  const { programs, size } = KINDS[kind];
   let compared = 0;
   let dpor = 0;
   let brute = 0;
@@ -30,7 +33,7 @@ function run(label: string, maxStepsOf: (seed: number) => number | undefined, br
   const bad: Comparison[] = [];
   const problems = new Map<string, number>();
   for (let seed = 1; seed <= programs; seed++) {
-    const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, kind === 'wide' ? WIDE : kind === 'own' ? OWN : undefined);
+    const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, size);
     if (!c) continue;
     compared++;
     dpor += c.dpor;

@@ -16,12 +16,16 @@ const WIDE_PROGRAMS = 110;
 /** Programs with steps of the threads' own (support/programs.ts, OWN), fewer of them. */
 const OWN_PROGRAMS = 120;
 
-function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number, choiceRevisiting: number, kind: 'wide' | 'own' | null = null) {
+/** Each kind of program: how many, and their size. */
+const KINDS = { plain: { programs: PROGRAMS, size: undefined }, wide: { programs: WIDE_PROGRAMS, size: WIDE }, own: { programs: OWN_PROGRAMS, size: OWN } };
+
+function suite(name: string, maxStepsOf: (seed: number) => number | undefined, bruteLimit: number, atLeast: number, revisiting: number, choiceRevisiting: number, kind: keyof typeof KINDS = 'plain') {
   describe(name, () => {
     const compared: Comparison[] = [];
-    for (let seed = 1; seed <= (kind === 'wide' ? WIDE_PROGRAMS : kind === 'own' ? OWN_PROGRAMS : PROGRAMS); seed++) {
+    const { programs, size } = KINDS[kind];
+    for (let seed = 1; seed <= programs; seed++) {
       it(`program ${seed}`, () => {
-        const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, kind === 'wide' ? WIDE : kind === 'own' ? OWN : undefined);
+        const c = compareOnProgram(seed, maxStepsOf(seed), bruteLimit, size);
         if (!c) return; // too many interleavings to enumerate: not compared
         expect(c.problems).toEqual([]);
         compared.push(c);
