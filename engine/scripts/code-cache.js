@@ -6,10 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { codeCache, dist, load } from '../bin/load.js';
 
 const { run, script } = load(false);
+const importer = (url) => import(url);
+let listed = '';
+await run(['list', '--json'], importer, dist.href, { out: (text) => (listed += text), err: () => {} });
 const quiet = { out: () => {}, err: () => {} };
-const { cases } = await import(new URL('cases/index.js', dist).href);
-for (const [id, c] of Object.entries(cases)) {
-  for (const v of c.variants) await run(['explore', id, '--variant', v.id], (url) => import(url), dist.href, quiet);
+for (const c of JSON.parse(listed)) {
+  for (const v of c.variants) await run(['explore', c.id, '--variant', v.id], importer, dist.href, quiet);
 }
-await run(['list'], (url) => import(url), dist.href, quiet);
+await run(['list'], importer, dist.href, quiet);
 writeFileSync(codeCache, script.createCachedData());
