@@ -202,7 +202,7 @@ describe('interleave (command line)', () => {
     await main(['explore', 'cxl'], sources, io);
     expect(lines).toEqual([]);
     const stats = { executions: 5000, steps: 90000, redundant: 0, pruned: 0, failing: 0, longest: 30, ms: 2500 };
-    expect(progressLine(stats, { maxExecutions: 100_000, maxSteps: 2000, timeBudgetMs: 20_000, preemptionBound: Infinity, reduction: 'dpor', liveness: false, maxStates: 100_000 }))
+    expect(progressLine(stats, { maxExecutions: 100_000, maxSteps: 2000, timeBudgetMs: 20_000, preemptionBound: Infinity, reduction: 'dpor', liveness: false, maxStates: 100_000, stateCache: 'choices' }))
       .toBe('exploring: 5000 executions, 2.5 s, 2000/s; --time-budget 12% used');
   });
 

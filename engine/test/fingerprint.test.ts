@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { caseIds, getCase } from '../src/cases/index.ts';
 import { Execution } from '../src/core/execution.ts';
 import { StateKeys, fingerprint } from '../src/core/fingerprint.ts';
+import { Mutex } from '../src/sync/mutex.ts';
 import {
   atomic_inc, atomic_read, complete, explore, iterate, mmap_write_lock, mmap_write_unlock, scenario, spin_until, userLoad, wait_event, wait_for_completion, wake_up,
   type Op, type Scenario,
@@ -242,7 +243,7 @@ describe('the state cache\'s keys', () => {
     });
     const exec = new Execution(s);
     const t = exec.threads[0]!;
-    const [m, other] = exec.world.objects.filter((o) => o.name === 'm' || o.name === 'other');
+    const [m, other] = exec.world.objects.filter((o): o is Mutex => o instanceof Mutex);
     const keys = new StateKeys();
     const before = { key: keys.key(exec), fingerprint: fingerprint(exec) };
     const held = { lock: m!, mode: 'exclusive', step: 0, line: undefined, op: 'mutex_lock' };

@@ -91,6 +91,11 @@ abstract class Iterated<T> implements Op<T> {
   get [Symbol.toStringTag](): string {
     return 'Generator';
   }
+
+  /** As a generator is disposed of (explicit resource management): it returns. */
+  [Symbol.dispose](): void {
+    this.return(undefined as T);
+  }
 }
 
 /** Yields one action and returns its result, typed. */

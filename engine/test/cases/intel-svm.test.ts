@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUF, PORTAL, intelSvm } from '../../src/cases/intel-svm/index.ts';
-import { listings, type Variant } from '../../src/cases/intel-svm/listing.ts';
+import { listings } from '../../src/cases/intel-svm/listing.ts';
+import type { Variant } from '../../src/cases/intel-svm/variant.ts';
 import { DelayedFput, delayed_fput } from '../../src/mm/file_table.ts';
 import { startAsleep, woken_wait_event } from '../../src/devices/intel-svm/index.ts';
 import {
