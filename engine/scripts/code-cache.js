@@ -7,9 +7,9 @@ import { codeCache, dist, load } from '../bin/load.js';
 
 const { run, script } = load(false);
 const importer = (url) => import(url);
-let listed = '';
-await run(['list', '--json'], importer, dist.href, { out: (text) => (listed += text), err: () => {} });
 const quiet = { out: () => {}, err: () => {} };
+let listed = '';
+await run(['list', '--json'], importer, dist.href, { ...quiet, out: (text) => (listed += text) });
 for (const c of JSON.parse(listed)) {
   for (const v of c.variants) await run(['explore', c.id, '--variant', v.id], importer, dist.href, quiet);
 }
