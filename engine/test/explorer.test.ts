@@ -231,6 +231,33 @@ describe('the search', () => {
     expect(r.stats.steps).toBeGreaterThan(r.stats.executions);
   });
 
+  it('empties each world once it has run, but the last, and none whose snapshot onExecution was given', () => {
+    type Built = { objects: readonly unknown[]; threads: readonly unknown[] };
+    const worlds: Built[] = [];
+    const s = scenario('two threads, one mutex', (k) => {
+      worlds.push(k);
+      const m = k.mutex('m');
+      for (const name of ['a', 'b']) {
+        k.thread(name, function* () {
+          yield* mutex_lock(m);
+          yield* mutex_unlock(m);
+        });
+      }
+    });
+    worlds.length = 0; // the one scenario() built to check the scenario
+    const r = explore(s);
+    expect(r.stats.executions).toBeGreaterThan(1);
+    expect(worlds).toHaveLength(r.stats.executions);
+    const emptied = (w: Built) => w.objects.length === 0 && w.threads.length === 0;
+    expect(worlds.slice(0, -1).every(emptied)).toBe(true);
+    expect(emptied(worlds[worlds.length - 1]!)).toBe(false);
+    worlds.length = 0;
+    const snapshots: (() => unknown)[] = [];
+    explore(s, { onExecution: (e) => void snapshots.push(e.snapshot) });
+    expect(worlds.some(emptied)).toBe(false);
+    expect(snapshots.map((snapshot) => snapshot())).toHaveLength(worlds.length);
+  });
+
   it('refuses a scenario that does not replay the same way (state shared outside the engine)', () => {
     let calls = 0; // lives outside build(k): shared between executions
     const s = scenario('leaky', (k) => {

@@ -322,6 +322,8 @@ export function exploreScenario(
     // The steps between the last key and the branch: what they touched is written down again.
     const between = caching ? path.steps.slice(Math.min(branch.depth, keyDepth)) : [];
     path.truncate(branch.depth);
+    // The world just run is done with, unless onExecution was given its snapshot to read.
+    if (!options.onExecution) exec.world.dispose();
     exec = new Execution(scenario, observers());
     for (let i = 0; i < branch.depth; i++) {
       const expected = path.steps[i]!;

@@ -149,6 +149,29 @@ export class World {
     return keys;
   }
 
+  /**
+   * Empties a world the search has finished with: every field of its objects and threads that holds
+   * an object is cleared, and so are its own lists. V8 keeps the generator of a thread body made in
+   * `build` in its old generation, and through the body's closure that generator reaches the objects
+   * `build` made: until the next full collection, each scavenge would copy the whole dead world and
+   * all it reaches (userfaultfd fixed: 156 of 882 MB allocated survived scavenges, 35 MB once its
+   * worlds are emptied). Emptied, the world leaves that closure a few bare objects.
+   */
+  dispose(): void {
+    for (const list of [this.objects, this.threads] as object[][]) {
+      for (const o of list) {
+        const fields = o as Record<string, unknown>;
+        for (const k of Object.keys(fields)) if (typeof fields[k] === 'object' || typeof fields[k] === 'function') fields[k] = null;
+      }
+    }
+    this.objects.length = 0;
+    this.threads.length = 0;
+    this.observers.length = 0;
+    this.#names.clear();
+    this.#endChecks.length = 0;
+    this.#locals.clear();
+  }
+
   /** Registers a check to run once every thread has finished (the leak finder uses this). */
   atEnd(check: () => EndFailure | null): void {
     this.#endChecks.push(check);
