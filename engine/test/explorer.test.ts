@@ -3,7 +3,7 @@ import { lockPair } from './support/drive.ts';
 import { lastzeroScenario } from './support/lastzero.ts';
 import { programScenario, randomProgram } from './support/programs.ts';
 import {
-  assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, pagefault_disable, pagefault_enable, scenario, type Report,
+  KObject, assert, atomic_inc, atomic_read, explore, mutex_lock, mutex_unlock, pagefault_disable, pagefault_enable, scenario, type Report,
 } from '../src/index.ts';
 
 function philosophers(seats: number, ordered: boolean) {
@@ -256,6 +256,29 @@ describe('the search', () => {
     explore(s, { onExecution: (e) => void snapshots.push(e.snapshot) });
     expect(worlds.some(emptied)).toBe(false);
     expect(snapshots.map((snapshot) => snapshot())).toHaveLength(worlds.length);
+  });
+
+  it('explores a scenario whose own object is frozen: its world is emptied around it', () => {
+    class Register extends KObject {
+      readonly kind = 'register';
+      readonly bits = [1, 0];
+      snapshot() {
+        return { name: this.name, kind: this.kind, summary: this.bits.join('') };
+      }
+    }
+    const s = scenario('a frozen register beside a mutex', (k) => {
+      k.object((w) => Object.freeze(new Register(w, 'reg')) as Register);
+      const m = k.mutex('m');
+      for (const name of ['a', 'b']) {
+        k.thread(name, function* () {
+          yield* mutex_lock(m);
+          yield* mutex_unlock(m);
+        });
+      }
+    });
+    const r = explore(s);
+    expect(r.verdict).toBe('ok');
+    expect(r.stats.executions).toBeGreaterThan(1);
   });
 
   it('refuses a scenario that does not replay the same way (state shared outside the engine)', () => {

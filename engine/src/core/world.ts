@@ -162,7 +162,11 @@ export class World {
     for (const list of [this.objects, this.threads] as object[][]) {
       for (const o of list) {
         const fields = o as Record<string, unknown>;
-        for (const k of Object.keys(fields)) if (typeof fields[k] === 'object' || typeof fields[k] === 'function') fields[k] = null;
+        try {
+          for (const k of Object.keys(fields)) if (typeof fields[k] === 'object' || typeof fields[k] === 'function') fields[k] = null;
+        } catch {
+          // A field that cannot be written (an object of a scenario's own, frozen): left as it is.
+        }
       }
     }
     this.objects.length = 0;
