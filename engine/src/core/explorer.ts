@@ -212,11 +212,11 @@ export function exploreScenario(
           if (into) for (const t of exec.threads) if (t.runnable) addAccesses(into, t.index, exec.pendingFootprint(t));
           return 'redundant';
         }
+        const own = ownStepAwake(node);
         // (A stable sort: threads that have not run yet stay in index order.)
         const first = stats.executions === 0 ? -1 : 1;
-        choices.sort((a, b) => (path.lastOf(a) - path.lastOf(b)) * first);
-        const own = ownStepAwake(node);
         if (own !== undefined) choices.unshift(own);
+        else choices.sort((a, b) => (path.lastOf(a) - path.lastOf(b)) * first);
         const pick = choices.find((t) => budget.withinPreemptions(preemptionsWith(node, t, depth)));
         if (pick === undefined) {
           reached(node, o.maxSteps);
