@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compareLiveness } from './support/liveness.ts';
+import { Execution } from '../src/core/execution.ts';
+import { fingerprint } from '../src/core/fingerprint.ts';
+import { buildGraph, pathTo } from '../src/core/liveness/graph.ts';
+import { compareLiveness, loopScenario, randomLoopProgram } from './support/liveness.ts';
 
 /**
  * The liveness search against brute force (support/liveness.ts) on random lock programs whose
@@ -24,4 +27,28 @@ describe('the liveness search agrees with a brute-force cycle search', () => {
     expect(seen.length).toBeGreaterThanOrEqual(PROGRAMS * 0.8);
     for (const v of ['ok', 'deadlock', 'starvation']) expect(seen).toContain(v);
   });
+});
+
+/**
+ * The state graph tells states apart by incremental keys, across worlds that each replay a path or
+ * go on from the state they found: every state's own path must lead to a fingerprint of its own, and
+ * every edge to the fingerprint of the state it names.
+ */
+describe('the state graph has one state per fingerprint', () => {
+  const fingerprintAfter = (s: ReturnType<typeof loopScenario>, tids: number[]) => {
+    const exec = new Execution(s);
+    for (const t of tids) exec.step(t);
+    return fingerprint(exec);
+  };
+  for (let seed = 1; seed <= 60; seed++) {
+    it(`loop program ${seed}`, () => {
+      const s = loopScenario(randomLoopProgram(seed), `loop program ${seed}`);
+      const g = buildGraph(s, () => [], { maxStates: 400, stopAtFailure: false, step: () => true });
+      const prints = g.states.map((x) => fingerprintAfter(s, pathTo(g, x.id)));
+      expect(new Set(prints).size).toBe(prints.length);
+      for (const x of g.states) {
+        for (const e of x.edges) expect(fingerprintAfter(s, [...pathTo(g, x.id), e.tid])).toBe(prints[e.to]);
+      }
+    });
+  }
 });

@@ -4,6 +4,7 @@ import {
   type RwsemPolicy,
 } from '../src/index.ts';
 import { main } from '../src/cli/main.ts';
+import { buildGraph } from '../src/core/liveness/graph.ts';
 
 /** Two readers that take turns on the lock for ever, and a writer that wants it once. */
 const turns = (policy: RwsemPolicy, writerForever = false) =>
@@ -118,6 +119,18 @@ describe('starvation, found as a cycle', () => {
     }), { liveness: true })).toThrow(ScenarioError);
     // Without the liveness check, a forever thread runs into maxSteps.
     expect(explore(turns('fifo'), { maxSteps: 30, maxExecutions: 20 }).verdict).toBe('incomplete');
+  });
+
+  it('takes the first step from each state in the world that found it, and replays a path only for the others', () => {
+    let steps = 0;
+    const g = buildGraph(turns('fifo', true), () => [], { maxStates: 1_000, stopAtFailure: true, step: () => ++steps > 0 });
+    const expanded = g.states.filter((s) => s.end === null);
+    expect(expanded.length).toBeGreaterThan(5);
+    // One world to start, then one per edge but each state's first.
+    expect(g.replays).toBe(1 + expanded.reduce((n, s) => n + s.edges.length - 1, 0));
+    // A step per edge, and the path to its state for each edge but the first.
+    expect(g.steps).toBe(expanded.reduce((n, s) => n + s.edges.length + (s.edges.length - 1) * s.depth, 0));
+    expect(steps).toBe(g.steps);
   });
 
   it('reports a bound on states as incomplete, and checks its options', () => {
