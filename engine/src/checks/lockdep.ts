@@ -80,13 +80,7 @@ export class Lockdep implements WorldObserver {
     this.#warned.add(`recursive ${edge.to}`);
     const title = 'possible recursive locking detected';
     const text = [
-      banner(title),
-      `${edge.thread} is trying to acquire lock:`,
-      ` (${edge.to})${modeText(edge.toMode)}, at: ${edge.toAt}`,
-      '',
-      'but task is already holding lock:',
-      ` (${edge.from})${modeText(edge.fromMode)}, at: ${edge.fromAt}`,
-      '',
+      ...opening(title, edge),
       'other info that might help us debug this:',
       ' Possible unsafe locking scenario:',
       '',
@@ -147,13 +141,7 @@ export class Lockdep implements WorldObserver {
     // existing chain (for two locks, `to` itself) and asks for `from`.
     const parent = back[back.length - 2] ?? edge.to;
     const text = [
-      banner(title),
-      `${edge.thread} is trying to acquire lock:`,
-      ` (${edge.to})${modeText(edge.toMode)}, at: ${edge.toAt}`,
-      '',
-      'but task is already holding lock:',
-      ` (${edge.from})${modeText(edge.fromMode)}, at: ${edge.fromAt}`,
-      '',
+      ...opening(title, edge),
       'which lock already depends on the new lock.',
       '',
       'the existing dependency chain (in reverse order) is:',
@@ -186,6 +174,19 @@ export class Lockdep implements WorldObserver {
   report(): LockdepReport {
     return { classes: [...this.#classes], edges: [...this.#edges.values()], warnings: [...this.#warnings] };
   }
+}
+
+/** The warning's first lines, as lockdep prints them: its title, the lock asked for and the one held. */
+function opening(title: string, edge: LockdepEdge): string[] {
+  return [
+    banner(title),
+    `${edge.thread} is trying to acquire lock:`,
+    ` (${edge.to})${modeText(edge.toMode)}, at: ${edge.toAt}`,
+    '',
+    'but task is already holding lock:',
+    ` (${edge.from})${modeText(edge.fromMode)}, at: ${edge.fromAt}`,
+    '',
+  ];
 }
 
 function banner(title: string): string {

@@ -1,4 +1,5 @@
 import { WRITE, footprintsConflict, type Access } from './object.ts';
+import { listOf } from './plural.ts';
 import { setRunning, type KThread } from './thread.ts';
 import { ScenarioError, Violation } from './violation.ts';
 import type { EndFailure, World, WorldObserver } from './world.ts';
@@ -266,8 +267,7 @@ export class Execution {
 
 /** One sentence naming every stuck thread, what it waits in, on what, and for whom. */
 export function deadlockMessage(stuck: readonly KThread[]): string {
-  const names = stuck.map((t) => t.name);
-  const who = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const who = listOf(stuck.map((t) => t.name));
   const clauses = stuck.map((t) => {
     if (!t.waiting) return `${t.name} cannot run`;
     const info = t.waiting.on.waitInfo(t);

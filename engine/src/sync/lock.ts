@@ -1,4 +1,5 @@
 import { KObject } from '../core/object.ts';
+import { listOf } from '../core/plural.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
 import type { World } from '../core/world.ts';
@@ -61,9 +62,7 @@ export function checkAlive(obj: KObject, t: KThread, op: string): void {
 }
 
 export function names(threads: readonly KThread[]): string {
-  const list = threads.map((t) => t.name);
-  if (list.length <= 1) return list.join('');
-  return `${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}`;
+  return listOf(threads.map((t) => t.name));
 }
 
 export function unique<T>(xs: readonly T[]): T[] {

@@ -1,4 +1,4 @@
-import type { State, StateGraph } from './graph.ts';
+import { pathTo, type State, type StateGraph } from './graph.ts';
 
 /**
  * Fair cycles in which a thread starves, found as strongly connected components of the state graph,
@@ -115,9 +115,7 @@ function fairLoop(g: StateGraph, comp: Set<number>, w: number): Lasso | null {
   // Back to the entry; a loop that has not moved yet takes at least one step.
   const home = loop.length === 0 ? walkAround(g, comp, entry) : walk(g, comp, at.id, (s) => s.id === entry.id)!;
   loop.push(...home);
-  const prefix: number[] = [];
-  for (let s = entry; s.parent >= 0; s = g.states[s.parent]!) prefix.push(s.via);
-  return { thread: w, prefix: prefix.reverse(), loop };
+  return { thread: w, prefix: pathTo(g, entry.id), loop };
 }
 
 /** The shortest walk inside `comp` from `from` to a state where `goal` holds, then (if `then` is given) that thread's step inside `comp`. */

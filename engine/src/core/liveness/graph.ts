@@ -83,21 +83,22 @@ export function buildGraph(scenario: Instantiable, observers: () => readonly Wor
   /** Writes down the state `exec` is in; the world is kept for its first edge or done with (World.dispose). */
   const add = (exec: Execution, parent: number, via: number): number => {
     const key = keyOf(exec);
-    const known = ids.get(key);
-    if (known !== undefined) {
-      exec.world.dispose();
-      return known;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = g.states.length;
+      const runnable = exec.runnable();
+      const v = exec.violations[0];
+      // The end holds plain data (a message, a leak's names), never the world's objects.
+      const end = v ? { kind: 'violation' as const, message: v.message, rule: v.rule } : exec.terminal(Infinity);
+      const waiting = exec.threads.filter((t) => !t.finished && !t.runnable).map((t) => t.index);
+      g.states.push({ id, parent, via, depth: parent < 0 ? 0 : g.states[parent]!.depth + 1, runnable, waiting, edges: [], end });
+      ids.set(key, id);
+      if (!end && spares.size < SPARE_WORLDS) {
+        spares.set(id, exec);
+        return id;
+      }
     }
-    const id = g.states.length;
-    const runnable = exec.runnable();
-    const v = exec.violations[0];
-    // The end holds plain data (a message, a leak's names), never the world's objects.
-    const end = v ? { kind: 'violation' as const, message: v.message, rule: v.rule } : exec.terminal(Infinity);
-    const waiting = exec.threads.filter((t) => !t.finished && !t.runnable).map((t) => t.index);
-    g.states.push({ id, parent, via, depth: parent < 0 ? 0 : g.states[parent]!.depth + 1, runnable, waiting, edges: [], end });
-    ids.set(key, id);
-    if (!end && spares.size < SPARE_WORLDS) spares.set(id, exec);
-    else exec.world.dispose();
+    exec.world.dispose();
     return id;
   };
   const first = new Execution(scenario, observers());
@@ -113,25 +114,17 @@ export function buildGraph(scenario: Instantiable, observers: () => readonly Wor
     }
     const path = pathTo(g, s.id);
     for (const tid of s.runnable) {
-      let exec = spares.get(s.id);
-      if (exec) spares.delete(s.id);
-      else {
-        exec = new Execution(scenario, observers());
-        g.replays++;
-        for (const t of path) {
-          exec.step(t);
-          g.steps++;
-          if (!limits.step()) {
-            g.complete = false;
-            return g;
-          }
+      const spare = spares.get(s.id);
+      spares.delete(s.id);
+      const exec = spare ?? new Execution(scenario, observers());
+      if (!spare) g.replays++;
+      for (const t of spare ? [tid] : [...path, tid]) {
+        exec.step(t);
+        g.steps++;
+        if (!limits.step()) {
+          g.complete = false;
+          return g;
         }
-      }
-      exec.step(tid);
-      g.steps++;
-      if (!limits.step()) {
-        g.complete = false;
-        return g;
       }
       s.edges.push({ tid, to: add(exec, s.id, tid) });
       if (g.states.length > limits.maxStates) {

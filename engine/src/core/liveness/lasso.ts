@@ -1,10 +1,10 @@
 import { Execution, type Instantiable } from '../execution.ts';
-import { count } from '../plural.ts';
+import { count, listOf } from '../plural.ts';
 import { decodeSchedule, encodeSchedule } from '../schedule.ts';
 import { publicStep, snapshotOf, type Step, type Trace, type WorldSnapshot } from '../simulation.ts';
 import type { KThread } from '../thread.ts';
 import type { WorldObserver } from '../world.ts';
-import { fingerprint } from '../fingerprint.ts';
+import { StateKeys } from '../fingerprint.ts';
 
 /**
  * A lasso's schedule token: the prefix as an ordinary schedule, then the loop in parentheses,
@@ -23,7 +23,7 @@ export function encodeLasso(prefix: readonly number[], loop: readonly number[]):
 
 /**
  * Replays a lasso and checks that it is one: the loop comes back to the state it began in (the same
- * fingerprint), some thread waits in every state of it, and it is weakly fair (a thread that could run
+ * key: StateKeys, one key exactly when one fingerprint), some thread waits in every state of it, and it is weakly fair (a thread that could run
  * throughout takes a step in it). The trace holds the prefix and the loop once; `loop` says where the
  * loop is. A token that is not such a lasso is a clear Error.
  */
@@ -36,6 +36,7 @@ export function replayLasso(scenario: Instantiable, token: string, observers: re
   const prefix = decodeSchedule(m[1]!, n);
   const loop = decodeSchedule(m[2]!, n);
   const steps: Step[] = [];
+  const keys = new StateKeys();
   const states: WorldSnapshot[] = [snapshotOf(exec.world)];
   const take = (tid: number) => {
     const t = exec.threads[tid]!;
@@ -43,11 +44,12 @@ export function replayLasso(scenario: Instantiable, token: string, observers: re
     if (!t.runnable) throw misfit(`step ${steps.length + 1} picks ${t.name}, but ${cannotRun(t)}`);
     const before = exec.violations.length;
     const rec = exec.step(tid);
+    keys.touched(rec.footprint);
     steps.push(publicStep(rec, steps.length, exec.threads, exec.violations[before]?.message));
     states.push(snapshotOf(exec.world));
   };
   prefix.forEach(take);
-  const start = fingerprint(exec);
+  const start = keys.key(exec);
   let waiting = [...exec.threads];
   let always = [...exec.threads];
   for (const tid of loop) {
@@ -56,7 +58,7 @@ export function replayLasso(scenario: Instantiable, token: string, observers: re
     take(tid);
   }
   if (exec.violations.length > 0) throw misfit(`the loop ends in a violation: ${exec.violations[0]!.message}`);
-  if (fingerprint(exec) !== start) throw misfit(`its loop does not come back to the state where it began (after step ${prefix.length})`);
+  if (keys.key(exec) !== start) throw misfit(`its loop does not come back to the state where it began (after step ${prefix.length})`);
   const lazy = always.find((t) => !loop.includes(t.index));
   if (lazy) throw misfit(`its loop is not weakly fair: ${lazy.name} could run in every state of it and never does`);
   const w = waiting[0];
@@ -67,7 +69,7 @@ export function replayLasso(scenario: Instantiable, token: string, observers: re
   const info = w.waiting!.on.waitInfo(w).text;
   const message =
     `Starvation: ${w.name} waits in ${w.waiting!.op} on ${w.waiting!.on.name} forever${info ? ` (${info} at the loop's start)` : ''}: ` +
-    `${names(runners)} ${runners.length === 1 ? 'goes' : 'go'} round a loop of ${count(loop.length, 'step')} (steps ${from}–${to}) that comes back to the state where it began, and ${w.name} cannot run at any point of it.`;
+    `${listOf(runners)} ${runners.length === 1 ? 'goes' : 'go'} round a loop of ${count(loop.length, 'step')} (steps ${from}–${to}) that comes back to the state where it began, and ${w.name} cannot run at any point of it.`;
   return {
     verdict: 'starvation',
     outcome: 'starvation',
@@ -86,8 +88,4 @@ function waits(t: KThread): boolean {
 function cannotRun(t: KThread): string {
   if (t.finished) return `${t.name} has ${t.status === 'done' ? 'finished' : 'stopped after a violation'}`;
   return t.waiting ? `${t.name} waits in ${t.waiting.op} on ${t.waiting.on.name}` : `${t.name} cannot run`;
-}
-
-function names(xs: readonly string[]): string {
-  return xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`;
 }
