@@ -28,6 +28,9 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A poll returns as soon as it holds; its default second was too short for a long replay
+          // (the intel-svm permalink) while the other core was busy.
+          expect: { poll: { timeout: 30_000 } },
         },
       },
       // The site's components rendered one by one through Astro's Container API, which needs
