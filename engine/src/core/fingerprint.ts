@@ -159,7 +159,7 @@ export class StateKeys {
     const r = (this.#results[t.index] ??= { seen: [], chain: [] });
     const received = t.received;
     let same = 0;
-    while (same < received.length && same < r.seen.length && sameResult(received[same], r.seen[same])) same++;
+    while (same < received.length && same < r.seen.length && received[same] === r.seen[same]) same++;
     r.seen.length = same;
     r.chain.length = same;
     for (let i = same; i < received.length; i++) {
@@ -203,14 +203,6 @@ function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-/**
- * Whether two results have one key without writing it: the same value, or an object of the same
- * name (a result's key names an engine object; in a world replayed since, the object is another).
- */
-function sameResult(a: unknown, b: unknown): boolean {
-  return a === b || (a instanceof KObject && b instanceof KObject && a.name === b.name);
 }
 
 let unique = 0;
