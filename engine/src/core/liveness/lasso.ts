@@ -23,9 +23,10 @@ export function encodeLasso(prefix: readonly number[], loop: readonly number[]):
 
 /**
  * Replays a lasso and checks that it is one: the loop comes back to the state it began in (the same
- * key: StateKeys, one key exactly when one fingerprint), some thread waits in every state of it, and it is weakly fair (a thread that could run
- * throughout takes a step in it). The trace holds the prefix and the loop once; `loop` says where the
- * loop is. A token that is not such a lasso is a clear Error.
+ * key, StateKeys: one key exactly when one fingerprint), some thread waits in every state of it, and
+ * it is weakly fair (a thread that could run throughout takes a step in it). The trace holds the
+ * prefix and the loop once; `loop` says where the loop is. A token that is not such a lasso is a
+ * clear Error.
  */
 export function replayLasso(scenario: Instantiable, token: string, observers: readonly WorldObserver[] = []): Trace {
   const m = LASSO.exec(token);
