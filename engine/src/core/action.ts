@@ -252,6 +252,10 @@ class Settled<T> extends Iterated<T> {
  * a state it was in is seen to. Once the loop ends, it is settled: nothing of it is kept. Sound
  * where `body` writes nothing of its caller's: only `state` carries over. The state must be plain
  * data (a number, a string, a flag).
+ *
+ * Give `body` as a function that calls a generator function written once (at module level, as
+ * `until` is), not as a `function*` written inside the caller: V8 gives every new generator
+ * function its own prototype and map when it is first called, about a microsecond each time.
  */
 export function* iterate<S>(state: S, body: (state: S) => Op<S | null>): Op<void> {
   const t = currentThread();
@@ -262,4 +266,9 @@ export function* iterate<S>(state: S, body: (state: S) => Op<S | null>): Op<void
   }
   t.received.length = from;
   t.received.push(undefined);
+}
+
+/** An iteration of `iterate` that is one step: the loop ends (null) if `step` returns true, else goes on in state `again`. */
+export function* until<S>(step: Action<boolean>, again: S): Op<S | null> {
+  return (yield* perform(step)) ? null : again;
 }

@@ -1,4 +1,4 @@
-import { act, iterate, perform, wakeAct, type Op } from '../core/action.ts';
+import { act, iterate, perform, until, wakeAct, type Op } from '../core/action.ts';
 import { KObject, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -21,19 +21,19 @@ export class Completion extends KObject implements Waitable {
   done = 0;
   readonly waiters: KThread[] = [];
 
-  /** The first step of wait_for_completion: returns true if the thread had to sleep. */
+  /** A step of wait_for_completion: returns true if the thread took the completion, false if it sleeps. */
   wait(t: KThread, first: boolean): boolean {
     checkAlive(this, t, 'wait_for_completion');
     if (first) mightSleep(t, 'wait_for_completion', this.name);
     if (this.done > 0) {
       if (this.done !== ALL) this.done--;
       this.world.note(first ? `${this.name} is done: no wait` : `woken: ${this.name} is done`);
-      return false;
+      return true;
     }
     this.waiters.push(t);
     t.sleep(this, 'wait_for_completion');
     this.world.note(first ? `sleeps until ${this.name} is completed` : `another thread took the completion first: sleeps again`);
-    return true;
+    return false;
   }
 
   complete(t: KThread, all: boolean): void {
@@ -72,10 +72,7 @@ export class Completion extends KObject implements Waitable {
 /** Sleeps until the completion is done, then consumes one `complete` (none after `complete_all`). */
 export function* wait_for_completion(c: Completion): Op<void> {
   // Woken, but a newcomer took the completion first: sleep again. Every retry begins in one state.
-  yield* iterate(true, function* (first) {
-    const slept = yield* perform(first ? act('wait_for_completion', c, WRITE, (t) => c.wait(t, true)) : wakeAct('wait_for_completion', c, WRITE, (t) => c.wait(t, false)));
-    return slept ? false : null;
-  });
+  yield* iterate(true, (first) => until(first ? act('wait_for_completion', c, WRITE, (t) => c.wait(t, true)) : wakeAct('wait_for_completion', c, WRITE, (t) => c.wait(t, false)), false));
 }
 
 /** Adds one to `done` and wakes the first waiter. */

@@ -1,4 +1,4 @@
-import { act, dynamicAct, iterate, perform, settled, wakeAct, type Op } from '../core/action.ts';
+import { act, dynamicAct, iterate, perform, settled, until, wakeAct, type Op } from '../core/action.ts';
 import { READ, WRITE, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo } from '../core/thread.ts';
 import { Violation } from '../core/violation.ts';
@@ -140,9 +140,7 @@ export function mutex_lock(m: Mutex): Op<void> {
 function* mutexLock(m: Mutex): Op<void> {
   if (!(yield* lockStep(m))) return;
   // Woken, but another thread took the mutex first: sleep again. Every retry begins in one state.
-  yield* iterate(true, function* () {
-    return (yield* perform(wakeAct('mutex_lock', m, WRITE, (t) => m.retry(t)))) ? null : true;
-  });
+  yield* iterate(true, () => until(wakeAct('mutex_lock', m, WRITE, (t) => m.retry(t)), true));
 }
 
 /** Returns true if it took the mutex (the spin_trylock convention, unlike down_read_trylock's). */

@@ -1,4 +1,4 @@
-import { dynamicAct, iterate, perform, type Op } from '../core/action.ts';
+import { dynamicAct, iterate, until, type Op } from '../core/action.ts';
 import { accessObject, trackReads, type Access } from '../core/object.ts';
 import type { KThread, Waitable, WaitInfo } from '../core/thread.ts';
 
@@ -27,9 +27,7 @@ export function* spin_until(condition: () => boolean, what = 'its condition hold
       return false;
     });
   // Woken by a write to what it read, but the condition is still false: spin on. Every re-check begins in one state.
-  yield* iterate(true, function* (first) {
-    return (yield* perform(check(first))) ? null : false;
-  });
+  yield* iterate(true, (first) => until(check(first), false));
 }
 
 /** What a spinning thread waits on: the objects its condition read. */

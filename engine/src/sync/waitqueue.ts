@@ -1,4 +1,4 @@
-import { act, dynamicAct, iterate, perform, type Op } from '../core/action.ts';
+import { act, dynamicAct, iterate, perform, until, type Op } from '../core/action.ts';
 import { KObject, WRITE, access, trackReads, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { mightSleep } from './context.ts';
@@ -62,9 +62,7 @@ export function* wait_event(wq: WaitQueue, condition: () => boolean, what = 'its
   const step = (first: boolean) =>
     dynamicAct('wait_event', wq, !first, () => wq.footprint(condition), (t) => wq.check(t, condition, what, first));
   // Woken, but the condition is still false: sleep again. Every re-check begins in one state.
-  yield* iterate(true, function* (first) {
-    return (yield* perform(step(first))) ? null : false;
-  });
+  yield* iterate(true, (first) => until(step(first), false));
 }
 
 export function* wake_up(wq: WaitQueue): Op<void> {

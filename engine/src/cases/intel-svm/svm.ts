@@ -14,7 +14,7 @@ import { down_read, up_read } from '../../sync/rwsem.ts';
 import {
   intel_flush_pasid_dev, intel_flush_svm_range_dev, pasid_entry_clear, pasid_entry_set, sdev_add, sdev_del, svm_alloc, svm_find_by_mm,
   svm_free, svm_idr_find, svm_idr_remove, svmOfSubscription,
-  type IntelIommu, type IntelSvm, type PageResponse, type PrqFaultHandler, type SvmApi, type SvmDevice,
+  type IntelIommu, type IntelSvm, type PageRequest, type PageResponse, type PrqFaultHandler, type SvmApi, type SvmDevice,
 } from '../../devices/intel-svm/index.ts';
 import { bindingHoldsUsers, faultTakesUsers, releaseFlushes, type Variant } from './variant.ts';
 
@@ -127,19 +127,21 @@ function* atomic_inc_not_zero_mm_users(mm: MmStruct): Op<boolean> {
 
 /** The mm part of prq_event_thread: from `result = QI_RESP_INVALID` to the mmput the fix added. */
 export function prqHandler(variant: Variant): PrqFaultHandler {
-  return function* (_svm, mm, req): Op<PageResponse> {
-    if (!mm) return 'INVALID';
-    if (faultTakesUsers(variant) && !(yield* at('prq.get', atomic_inc_not_zero_mm_users(mm)))) return 'INVALID';
-    let result: PageResponse = 'INVALID';
-    yield* at('prq.lock', down_read(mm.mmap_sem));
-    const vma = yield* at('prq.vma', find_vma(mm, req.address));
-    // Under mmap_sem, right after the step that found it, the VMA's fields are stable.
-    if (vma && vma.vm_start <= req.address && (!req.write || vma.vm_flags & VM_WRITE)) {
-      const ret = yield* at('prq.fault', handle_mm_fault(vma, req.address, req.write ? FAULT_FLAG_WRITE : 0));
-      if (!(ret & VM_FAULT_SIGBUS)) result = 'SUCCESS';
-    }
-    yield* at('prq.unlock', up_read(mm.mmap_sem));
-    if (faultTakesUsers(variant)) yield* at('prq.put', mmput(mm));
-    return result;
-  };
+  return (_svm, mm, req) => prq_fault(variant, mm, req);
+}
+
+function* prq_fault(variant: Variant, mm: MmStruct | null, req: PageRequest): Op<PageResponse> {
+  if (!mm) return 'INVALID';
+  if (faultTakesUsers(variant) && !(yield* at('prq.get', atomic_inc_not_zero_mm_users(mm)))) return 'INVALID';
+  let result: PageResponse = 'INVALID';
+  yield* at('prq.lock', down_read(mm.mmap_sem));
+  const vma = yield* at('prq.vma', find_vma(mm, req.address));
+  // Under mmap_sem, right after the step that found it, the VMA's fields are stable.
+  if (vma && vma.vm_start <= req.address && (!req.write || vma.vm_flags & VM_WRITE)) {
+    const ret = yield* at('prq.fault', handle_mm_fault(vma, req.address, req.write ? FAULT_FLAG_WRITE : 0));
+    if (!(ret & VM_FAULT_SIGBUS)) result = 'SUCCESS';
+  }
+  yield* at('prq.unlock', up_read(mm.mmap_sem));
+  if (faultTakesUsers(variant)) yield* at('prq.put', mmput(mm));
+  return result;
 }

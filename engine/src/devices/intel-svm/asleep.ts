@@ -1,5 +1,5 @@
 /** Kernel threads that are idle when the story begins: asleep on a wait queue before the threads run. */
-import { dynamicAct, iterate, perform, type Op } from '../../core/action.ts';
+import { dynamicAct, iterate, until, type Op } from '../../core/action.ts';
 import type { KThread } from '../../core/thread.ts';
 import { assertBuilding } from '../../mm/build.ts';
 import { WaitQueue } from '../../sync/waitqueue.ts';
@@ -20,7 +20,5 @@ export function startAsleep(t: KThread, wq: WaitQueue, what: string): void {
 /** The rest of a `wait_event` for a thread that is already asleep on `wq` (see `startAsleep`). */
 export function* woken_wait_event(wq: WaitQueue, condition: () => boolean, what: string): Op<void> {
   // Woken, but the condition is still false: asleep again. Every re-check begins in one state.
-  yield* iterate(true, function* () {
-    return (yield* perform(dynamicAct('wait_event', wq, true, () => wq.footprint(condition), (t) => wq.check(t, condition, what, false)))) ? null : true;
-  });
+  yield* iterate(true, () => until(dynamicAct('wait_event', wq, true, () => wq.footprint(condition), (t) => wq.check(t, condition, what, false)), true));
 }

@@ -172,15 +172,18 @@ export function dmaStartsWhen(dev: SvmDevice): string {
  */
 export function* svm_device_dma(dev: SvmDevice, addresses: readonly number[]): Op<void> {
   yield* at('dma.start', woken_wait_event(dev.wq, () => dev.pasid !== null, dmaStartsWhen(dev)));
-  yield* iterate(0, function* (i) {
-    const address = addresses[i];
-    if (address === undefined) return null;
-    const r = yield* at('dma.translate', ats_translate(dev, address));
-    if (r === 'stopped') return null;
-    if (r !== 'not-present') return i + 1;
-    yield* at('dma.wait', wait_event(dev.response.wq, () => dev.response.value !== null, `the answer to ${dev.name}'s page request`));
-    yield* at('dma.response', page_response(dev, address));
-    return i + 1;
-  });
+  yield* iterate(0, (i) => dma_access(dev, addresses, i));
   yield* at('dma.idle', dma_idle(dev));
+}
+
+/** The DMA thread's access to `addresses[i]`: the index of the next one, or null once it is done or stopped. */
+function* dma_access(dev: SvmDevice, addresses: readonly number[], i: number): Op<number | null> {
+  const address = addresses[i];
+  if (address === undefined) return null;
+  const r = yield* at('dma.translate', ats_translate(dev, address));
+  if (r === 'stopped') return null;
+  if (r !== 'not-present') return i + 1;
+  yield* at('dma.wait', wait_event(dev.response.wq, () => dev.response.value !== null, `the answer to ${dev.name}'s page request`));
+  yield* at('dma.response', page_response(dev, address));
+  return i + 1;
 }

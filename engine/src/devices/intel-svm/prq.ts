@@ -74,6 +74,16 @@ function* qi_submit_sync(iommu: IntelIommu, req: PageRequest, result: PageRespon
   );
 }
 
+/** One turn of prq_event_thread's loop: the next request answered (false), or null once it stops. */
+function* prq_handle_one(iommu: IntelIommu, handle: PrqFaultHandler, first: boolean): Op<false | null> {
+  const next = yield* prq_next(iommu, first);
+  if (!next) return null;
+  const { req, found } = next;
+  const result: PageResponse = found ? yield* handle(found.svm, found.mm, req) : 'FAILURE';
+  yield* at('prq.respond', qi_submit_sync(iommu, req, result, found?.svm ?? null));
+  return false;
+}
+
 /**
  * `prq_event_thread`: for each page request, look up its PASID (none: answer FAILURE), run the
  * handler for the mm part, find the sdev and answer. In the model it stops when its queue is empty
@@ -81,14 +91,7 @@ function* qi_submit_sync(iommu: IntelIommu, req: PageRequest, result: PageRespon
  * for it).
  */
 export function* prq_event_thread(iommu: IntelIommu, handle: PrqFaultHandler, alsoWake: readonly WaitQueue[] = []): Op<void> {
-  yield* iterate(true, function* (first) {
-    const next = yield* prq_next(iommu, first);
-    if (!next) return null;
-    const { req, found } = next;
-    const result: PageResponse = found ? yield* handle(found.svm, found.mm, req) : 'FAILURE';
-    yield* at('prq.respond', qi_submit_sync(iommu, req, result, found?.svm ?? null));
-    return false;
-  });
+  yield* iterate(true, (first) => prq_handle_one(iommu, handle, first));
   const prq = iommu.prq;
   yield* at('prq.stop', perform(
     act('prq_stop', prq.stopped, WRITE, () => {
