@@ -163,7 +163,10 @@ export class World {
       for (const o of list) {
         const fields = o as Record<string, unknown>;
         try {
-          for (const k of Object.keys(fields)) if (typeof fields[k] === 'object' || typeof fields[k] === 'function') fields[k] = null;
+          for (const k in fields) {
+            const v = fields[k];
+            if (v !== null && (typeof v === 'object' || typeof v === 'function')) fields[k] = null;
+          }
         } catch {
           // A field that cannot be written (an object of a scenario's own, frozen): left as it is.
         }
