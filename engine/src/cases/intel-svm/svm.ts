@@ -125,11 +125,12 @@ function* atomic_inc_not_zero_mm_users(mm: MmStruct): Op<boolean> {
   return yield* perform(act('atomic_inc_not_zero', mm.mm_users, WRITE, (t) => mm.mm_users.getNotZero(t, t, 'atomic_inc_not_zero')));
 }
 
-/** The mm part of prq_event_thread: from `result = QI_RESP_INVALID` to the mmput the fix added. */
+/** The page-request thread's handler in `variant` (`prq_fault`). */
 export function prqHandler(variant: Variant): PrqFaultHandler {
   return (_svm, mm, req) => prq_fault(variant, mm, req);
 }
 
+/** The mm part of prq_event_thread: from `result = QI_RESP_INVALID` to the mmput the fix added. */
 function* prq_fault(variant: Variant, mm: MmStruct | null, req: PageRequest): Op<PageResponse> {
   if (!mm) return 'INVALID';
   if (faultTakesUsers(variant) && !(yield* at('prq.get', atomic_inc_not_zero_mm_users(mm)))) return 'INVALID';
