@@ -7,7 +7,7 @@ import { explore, replay, scenario, mutex_lock, mutex_unlock, down_read, up_read
 import { timeline } from '../src/lib/timeline.ts';
 import { cycleOf, waitForGraph } from '../src/lib/waitfor.ts';
 import { layoutGraph } from '../src/lib/graph-layout.ts';
-import { list, plural, ranges } from '../src/lib/format.ts';
+import { keepWhole, list, plural, ranges } from '../src/lib/format.ts';
 import { unifiedDiff } from '../src/lib/diff.ts';
 
 const threeWay = scenario('three-way ring', (k) => {
@@ -117,6 +117,12 @@ describe('wording', () => {
     expect(plural(1200, 'execution')).toBe('1,200 executions');
     expect(plural(2, 'switch', 'switches')).toBe('2 switches');
     expect(list(['a', 'b', 'c'])).toBe('a, b and c');
+  });
+
+  it('keeps arrows and leading minus signs whole, and no other hyphen', () => {
+    const joined = (s: string) => s.replaceAll('\u2060', '|');
+    expect(joined(keepWhole('mm->mmap_lock returns -EAGAIN (-1), not page-fault'))).toBe('mm-|>mmap_lock returns -|EAGAIN (-|1), not page-fault');
+    expect(joined(keepWhole('-EAGAIN, a-b - c'))).toBe('-|EAGAIN, a-b - c');
   });
 
   it('writes a unified patch', () => {

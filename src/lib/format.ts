@@ -18,11 +18,12 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 /**
- * Prose with `->` kept whole: a browser may break a line after a hyphen, which turns `->release`
- * into "-" and ">release". A word joiner between the two characters forbids that break.
+ * Prose with `->` and a leading minus kept whole: a browser may break a line after a hyphen, which
+ * turns `->release` into "-" and ">release", and "-EAGAIN" into "-" and "EAGAIN". A word joiner
+ * after the hyphen forbids that break.
  */
-export function keepArrows(text: string): string {
-  return text.replaceAll('->', '-\u2060>');
+export function keepWhole(text: string): string {
+  return text.replace(/\B-\b|-(?=>)/g, '-\u2060');
 }
 
 /** "a", "a and b", "a, b and c". */

@@ -89,9 +89,8 @@ class Widget implements WidgetApi {
     this.#autorun = new AutorunView((order) => this.#runToEnd(order));
     this.#history = new HistoryView({ undo: () => this.#undo(), reset: () => this.#reset(), seek: (i) => this.#seek(i) });
     this.#search = new SearchView({ find: () => void this.#find(), cancel: () => this.#cancelSearch() });
-    const label = (id: string) => c.variants.find((v) => v.id === id)?.label ?? id;
     this.#swimlane = new SwimlaneView({ seek: (i) => this.#seek(i) });
-    this.#challenge = ladder.length ? new LadderView(c.id, ladder, label, { switchTo: (r) => this.#switchTo(r), play: (r) => this.#playAnswer(r), find: () => void this.#find() }) : null;
+    this.#challenge = ladder.length ? new LadderView(c.id, ladder, (id) => this.#label(id), { switchTo: (r) => this.#switchTo(r), play: (r) => this.#playAnswer(r), find: () => void this.#find() }) : null;
     this.#notice = h('div', { class: 'iw-notice', attrs: { role: 'alert' } });
     this.#notice.hidden = true;
     this.#permalink = h('a', { class: 'iw-permalink', text: 'Link to this state' });
@@ -203,13 +202,17 @@ class Widget implements WidgetApi {
     this.#savePermalink();
   }
 
+  /** A variant's label, as the variant switch shows it. */
+  #label(variant: string): string {
+    return this.#c.variants.find((v) => v.id === variant)?.label ?? variant;
+  }
+
   #configure(variant: string, params: Params): void {
     this.#stopReplay();
     this.#cancelSearch('Search cancelled: the variant or a parameter changed.');
     const r = this.#session.configure(variant, params);
     this.#rebuild();
-    const label = this.#c.variants.find((v) => v.id === variant)?.label ?? variant;
-    let text = `Now ${label}${Object.keys(params).length ? ` with ${Object.entries(params).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}.`;
+    let text = `Now ${this.#label(variant)}${Object.keys(params).length ? ` with ${Object.entries(params).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}.`;
     if (r.total > 0) text += ` Kept ${r.kept} of ${plural(r.total, 'step')}.`;
     if (r.misfit) text += ` Step ${r.misfit.index + 1} (${r.misfit.thread}) no longer fits: ${r.misfit.reason}.`;
     this.#announcer.say(text + this.#endSentence());
@@ -247,7 +250,7 @@ class Widget implements WidgetApi {
   }
 
   #showResult(r: SearchResult, variant: string): void {
-    const label = this.#c.variants.find((v) => v.id === variant)?.label ?? variant;
+    const label = this.#label(variant);
     const took = `${plural(r.stats.executions, 'execution')} in ${(r.stats.ms / 1000).toFixed(2)} s`;
     if (r.schedule !== undefined) {
       // A starvation's lasso, prefix(loop), is replayed as the prefix and the loop once.

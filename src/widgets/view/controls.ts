@@ -6,7 +6,7 @@
 import type { Verdict } from '@interleave/engine';
 import type { WidgetCase } from '../case-shape.ts';
 import type { Params } from '../session.ts';
-import { keepArrows } from '../../lib/format.ts';
+import { keepWhole } from '../../lib/format.ts';
 import { h } from './dom.ts';
 import { verdictBadge } from './verdict.ts';
 
@@ -63,7 +63,7 @@ export class ControlsView {
     for (const [name, field] of this.#fields) field.value = String(params[name]);
     const v = this.#c.variants.find((x) => x.id === variant);
     this.#description.replaceChildren();
-    if (v) this.#description.append(keepArrows(v.description), ' Verdict at the default settings: ', verdictBadge(v.expected as Verdict));
+    if (v) this.#description.append(keepWhole(v.description), ' Verdict at the default settings: ', verdictBadge(v.expected as Verdict));
   }
 
   variant(): string {
