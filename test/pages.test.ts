@@ -12,7 +12,7 @@ import { page, text } from './support/html.ts';
 
 beforeAll(requireDist);
 
-const FIXED = ['/', '/404.html', '/search/', '/primers/', '/engine/', '/playground/'];
+const FIXED = ['/', '/404.html', '/search/', '/cases/', '/primers/', '/engine/', '/playground/'];
 
 function expectedPages(): string[] {
   return [...FIXED, ...sources().map((s) => s.path)].sort();

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { explore, isScenario, type Report, type Scenario } from '@interleave/engine';
 import { caseIds, cases } from '@interleave/engine/cases';
-import { pagePaths, requireDist } from './support/dist.ts';
+import { casePagePaths, pagePaths, requireDist } from './support/dist.ts';
 import { page, text } from './support/html.ts';
 import { caseScenario, demoScenarios } from './support/demos.ts';
 import { releaseGrants } from '../src/demos/release-grants.ts';
@@ -54,9 +54,8 @@ describe('the home page', () => {
 });
 
 describe('case pages', () => {
-  const casePages = () => pagePaths().filter((p) => p.startsWith('/cases/'));
   it('show each variant’s verdict as explored now', () => {
-    for (const path of casePages()) {
+    for (const path of casePagePaths()) {
       const id = path.split('/')[2]!;
       const c = cases[id as keyof typeof cases];
       expect(c, `${path} has no case in the engine`).toBeDefined();

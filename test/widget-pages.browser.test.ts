@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { siteInBrowser } from './support/site-in-browser.ts';
-import { DIST, pagePaths } from './support/dist.ts';
+import { DIST, casePagePaths } from './support/dist.ts';
 import { registeredCaseIds, widgetPages, type WidgetPage } from './support/widgets.ts';
 import { axe, facts, newPage, openWidget, playOut, sessions, state, stepThreads, widget } from './support/widget-browser.ts';
 import { loadableCaseIds } from '../src/widgets/case-loaders.ts';
@@ -26,12 +26,12 @@ describe('which pages have a widget', () => {
   });
 
   it('every case in the engine registry has a case page, and every case page a case', () => {
-    const casePages = pagePaths().filter((p) => p.startsWith('/cases/')).map((p) => p.split('/')[2]!);
+    const casePages = casePagePaths().map((p) => p.split('/')[2]!);
     expect(casePages.sort()).toEqual(registeredCaseIds().sort());
   });
 
   it('every case page carries the widget of its case', () => {
-    for (const path of pagePaths().filter((p) => p.startsWith('/cases/'))) {
+    for (const path of casePagePaths()) {
       expect(pages, path).toContainEqual({ path, caseId: path.split('/')[2]! });
     }
   });

@@ -30,6 +30,11 @@ export function pagePaths(): string[] {
     .sort();
 }
 
+/** The case pages (`/cases/cxl/`, ...), without the cases' index. */
+export function casePagePaths(): string[] {
+  return pagePaths().filter((p) => /^\/cases\/[^/]+\/$/.test(p));
+}
+
 /** The HTML file of a URL path. */
 export function fileOf(path: string): string {
   const p = path.split('#')[0]!.split('?')[0]!;
