@@ -10,7 +10,7 @@ export interface NavLink {
 }
 
 export const NAV: readonly NavLink[] = [
-  { href: '/#cases', label: 'Cases' },
+  { href: '/cases/', label: 'Cases' },
   { href: '/primers/', label: 'Primers' },
   { href: '/engine/', label: 'Engine' },
   { href: '/playground/', label: 'Playground' },
