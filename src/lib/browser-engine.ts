@@ -15,9 +15,14 @@
  *   shows the variant's).
  * - Lockdep watches nothing: the widgets show no lockdep report, so `explore`, `replay` and
  *   `simulate` get a `Lockdep` whose report is empty.
+ * - The liveness search (engine/dist/core/liveness/search.js, with the state graph and the cycles
+ *   it needs) is a chunk of its own, which a page fetches only when its widget searches a scenario
+ *   with a thread that runs forever (the rwsem primer's readers taking turns): the widget's chunk
+ *   holds a stand-in whose `loadLiveness` loads it (src/widgets/search-worker.ts). About 1.4 KB
+ *   gzipped that the case pages do not fetch.
  */
-import { pathToFileURL } from 'node:url';
-import { parseAst, type Plugin } from 'vite';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { normalizePath, parseAst, type Plugin } from 'vite';
 import { listing, type Listing } from '@interleave/engine';
 import { listingKey } from '../widgets/listing-key.ts';
 
@@ -26,6 +31,14 @@ const CASE_MODULE = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/]index\.js$/;
 const CASE_OWN = /[\\/]engine[\\/]dist[\\/]cases[\\/][\w-]+[\\/].*\.js$/;
 const LOCKDEP_MODULE = /[\\/]engine[\\/]dist[\\/]checks[\\/]lockdep\.js$/;
 const NO_LOCKDEP = 'export class Lockdep { report() { return { classes: [], edges: [], warnings: [] }; } }';
+/** The liveness search's module; with a query, the module itself, which its stand-in loads as a chunk. */
+const LIVENESS_MODULE = normalizePath(fileURLToPath(new URL('../../engine/dist/core/liveness/search.js', import.meta.url)));
+/** The liveness search's stand-in: `loadLiveness` loads the chunk, and `exploreLiveness` runs the search it holds. */
+const livenessStandIn = [
+  'let search = null;',
+  `export const loadLiveness = async () => { search ??= (await import(${JSON.stringify(`${LIVENESS_MODULE}?chunk`)})).exploreLiveness; };`,
+  "export function exploreLiveness(...args) { if (search === null) throw new Error('the liveness search is not loaded (loadLiveness)'); return search(...args); }",
+].join('\n');
 /** What the page shows of a case and the widget does not use. */
 const PAGE_ONLY = new Set(['upstream', 'subsystem', 'summary']);
 
@@ -120,6 +133,11 @@ export function withoutPageOnly(code: string, isIndex: boolean): string {
 export const browserEngine = (): Plugin => ({
   name: 'interleave:browser-engine',
   applyToEnvironment: (env) => env.name === 'client',
-  load: (id) => (LISTING_MODULE.test(id) ? withoutText(id) : LOCKDEP_MODULE.test(id) ? NO_LOCKDEP : null),
+  load(id) {
+    if (LISTING_MODULE.test(id)) return withoutText(id);
+    if (LOCKDEP_MODULE.test(id)) return NO_LOCKDEP;
+    if (id === LIVENESS_MODULE) return livenessStandIn;
+    return null;
+  },
   transform: (code, id) => (CASE_OWN.test(id) ? withoutPageOnly(code, CASE_MODULE.test(id)) : null),
 });

@@ -5,9 +5,12 @@
  * own copy. In the page it only exports its URL; in a worker it loads a case when asked to warm up,
  * and runs `explore` for each request, posting progress (about every 100 ms) and the report. A
  * scenario with a thread that runs forever is searched with the liveness check too (a starvation is
- * a loop such threads go round; without one there is no loop to find).
+ * a loop such threads go round; without one there is no loop to find). The browser's copy of the
+ * engine holds the liveness search as a chunk of its own, loaded before the first search that needs
+ * it (src/lib/browser-engine.ts); in Node it is part of the engine.
  */
 import { explore, type Scenario } from '@interleave/engine';
+import * as livenessSearch from '../../engine/dist/core/liveness/search.js';
 import { loadCase } from './case-loaders.ts';
 import type { SearchMessage, SearchRequest, WarmRequest } from './search-protocol.ts';
 
@@ -27,7 +30,9 @@ async function run(scope: WorkerScope, req: SearchRequest): Promise<void> {
     const s = c.build(req.params);
     const post = (executions: number, ms: number) => scope.postMessage({ type: 'progress', executions, ms });
     post(0, 0);
-    const r = explore(s, { maxExecutions: req.maxExecutions, timeBudgetMs: req.timeBudgetMs, liveness: hasForever(s), onProgress: (st) => post(st.executions, st.ms) });
+    const liveness = hasForever(s);
+    if (liveness) await (livenessSearch as { loadLiveness?: () => Promise<void> }).loadLiveness?.();
+    const r = explore(s, { maxExecutions: req.maxExecutions, timeBudgetMs: req.timeBudgetMs, liveness, onProgress: (st) => post(st.executions, st.ms) });
     scope.postMessage({
       type: 'done',
       result: {
