@@ -1,4 +1,4 @@
-import { act, dynamicAct, iterate, perform, until, type Op } from '../core/action.ts';
+import { act, dynamicAct, iterate, perform, until, type Action, type Op } from '../core/action.ts';
 import { KObject, WRITE, access, trackReads, type Access, type ObjectState } from '../core/object.ts';
 import type { KThread, WaitInfo, Waitable } from '../core/thread.ts';
 import { mightSleep } from './context.ts';
@@ -59,10 +59,13 @@ export class WaitQueue extends KObject implements Waitable {
  * in later steps); `what` describes it in messages, e.g. `'range->valid'`.
  */
 export function* wait_event(wq: WaitQueue, condition: () => boolean, what = 'its condition holds'): Op<void> {
-  const step = (first: boolean) =>
-    dynamicAct('wait_event', wq, !first, () => wq.footprint(condition), (t) => wq.check(t, condition, what, first));
   // Woken, but the condition is still false: sleep again. Every re-check begins in one state.
-  yield* iterate(true, (first) => until(step(first), false));
+  yield* iterate(true, (first) => until(wait_event_check(wq, condition, what, first), false));
+}
+
+/** One check of `wait_event`'s condition (`first`: the call's own, else one after a wake-up): true if it holds, else the thread sleeps. */
+export function wait_event_check(wq: WaitQueue, condition: () => boolean, what: string, first: boolean): Action<boolean> {
+  return dynamicAct('wait_event', wq, !first, () => wq.footprint(condition), (t) => wq.check(t, condition, what, first));
 }
 
 export function* wake_up(wq: WaitQueue): Op<void> {

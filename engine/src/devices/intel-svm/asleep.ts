@@ -1,8 +1,8 @@
 /** Kernel threads that are idle when the story begins: asleep on a wait queue before the threads run. */
-import { dynamicAct, iterate, until, type Op } from '../../core/action.ts';
+import { iterate, until, type Op } from '../../core/action.ts';
 import type { KThread } from '../../core/thread.ts';
 import { assertBuilding } from '../../mm/build.ts';
-import { WaitQueue } from '../../sync/waitqueue.ts';
+import { WaitQueue, wait_event_check } from '../../sync/waitqueue.ts';
 
 /**
  * Puts `t` to sleep on `wq` before the scenario starts, waiting until `what`: a kernel thread that is
@@ -20,5 +20,5 @@ export function startAsleep(t: KThread, wq: WaitQueue, what: string): void {
 /** The rest of a `wait_event` for a thread that is already asleep on `wq` (see `startAsleep`). */
 export function* woken_wait_event(wq: WaitQueue, condition: () => boolean, what: string): Op<void> {
   // Woken, but the condition is still false: asleep again. Every re-check begins in one state.
-  yield* iterate(true, () => until(dynamicAct('wait_event', wq, true, () => wq.footprint(condition), (t) => wq.check(t, condition, what, false)), true));
+  yield* iterate(true, () => until(wait_event_check(wq, condition, what, false), true));
 }
