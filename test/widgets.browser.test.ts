@@ -245,12 +245,17 @@ describe('a starvation in the widget', () => {
     const s = getWidgetCase('recursive-read').build({ variant: 'turns', policy: 'reader-preferring' });
     const loop = explore(s, { liveness: true }).counterexample!.loop!;
     await session(async (page) => {
+      const scripts = new Set<string>();
+      page.on('request', (r) => void (r.resourceType() === 'script' && scripts.add(new URL(r.url()).pathname)));
       const w = await openWidget(page, site.server.url + '/primers/rwsem-fairness/', 'recursive-read');
       await w.locator('.iw-variants input[value="turns"]').check();
       await w.locator('.iw-controls select').first().selectOption('reader-preferring');
+      const before = new Set(scripts);
       await w.locator('.iw-search .iw-primary').click();
       await playOut(page, w);
       await expect.poll(() => w.locator('.iw-replay-note').textContent(), { timeout: 60_000 }).toContain('one turn of the loop');
+      // The liveness search is a chunk of its own (src/lib/browser-engine.ts), fetched by this search and no earlier.
+      expect([...scripts].filter((f) => !before.has(f))).toEqual([expect.stringMatching(/^\/_astro\/search\.[\w-]+\.js$/)]);
       expect(await w.locator('.iw-search-result').textContent()).toMatch(new RegExp(`Found a starvation .*A lasso of ${loop.start + loop.length} steps: first .+, then the loop .+ \\(steps ${loop.start + 1}–${loop.start + loop.length}\\), .* while ${loop.thread} waits\\.`));
       const marked = await w.locator('.iw-steps li').evaluateAll((lis) => lis.map((li) => li.classList.contains('is-loop')));
       expect(marked).toEqual(Array.from({ length: loop.start + loop.length }, (_, i) => i >= loop.start));
