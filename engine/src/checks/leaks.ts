@@ -95,7 +95,7 @@ export class References {
       i = 0;
       const other = this.refs[0];
       if (!other) throw new Error(`internal error: no ${this.kind} reference on ${this.target.name} to drop`);
-      this.target.world.note(`${holderName(holder)} holds no ${this.kind} reference on ${this.target.name}: it drops ${holderName(other.holder)}'s`);
+      this.target.world.note(() => `${holderName(holder)} holds no ${this.kind} reference on ${this.target.name}: it drops ${holderName(other.holder)}'s`);
     }
     registryOf(this.target.world).key = null;
     return this.refs.splice(i, 1)[0]!;

@@ -61,7 +61,7 @@ export class World {
   stepIndex = 0;
   /**
    * Whether steps record notes (what they did, in words) for a reader: a replay does, the search
-   * does not, so a model may skip building a note's text when this is false.
+   * does not (`note` calls a function given for the text only when this is true).
    */
   narrating = true;
   /** Notes and wake-ups of the step being taken (arrays made on first use). */
@@ -114,9 +114,13 @@ export class World {
     this.#sealed = true;
   }
 
-  /** Attaches a sentence about what the current step did ("queued behind T2's down_write"). */
-  note(text: string): void {
-    if (this.draft && this.narrating) (this.draft.notes ??= []).push(text);
+  /**
+   * Attaches a sentence about what the current step did ("queued behind T2's down_write"). Give a
+   * sentence built from names and values as a function that returns it: only a narrated run (a
+   * replay) calls it, so the search builds no text.
+   */
+  note(text: string | (() => string)): void {
+    if (this.draft && this.narrating) (this.draft.notes ??= []).push(typeof text === 'string' ? text : text());
   }
 
   /** Records that the current step woke `t` (the explorer orders `t`'s next step after it). */

@@ -151,7 +151,7 @@ export function* accel_touch(acc: CxlAccelerator, ea: number): Op<boolean> {
       pgd.walk(t, 'accel_touch');
       const present = pgd.present(ea);
       acc.record(ea, present);
-      acc.world.note(present ? `${acc.name} reads ${hex(ea)}: translated` : `${acc.name}: no translation for ${hex(ea)}, so it raises a translation fault for that page`);
+      acc.world.note(() => present ? `${acc.name} reads ${hex(ea)}: translated` : `${acc.name}: no translation for ${hex(ea)}, so it raises a translation fault for that page`);
       return present;
     }),
   );

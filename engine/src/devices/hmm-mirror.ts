@@ -150,7 +150,7 @@ export function* gpu_sync_cpu_device_pagetables(gpu: HmmMirrorGpu, update: HmmUp
     return yield* at('gpu.nonblock', perform(
       dynamicAct('sync_cpu_device_pagetables', gpu, false, () => [access(gpu, READ)], (t) => {
         checkAlive(gpu, t, 'sync_cpu_device_pagetables');
-        gpu.world.note(`${gpu.name} returns -EAGAIN: clearing ${range} needs ${gpu.mutex.name}, which may sleep`);
+        gpu.world.note(() => `${gpu.name} returns -EAGAIN: clearing ${range} needs ${gpu.mutex.name}, which may sleep`);
         return -EAGAIN;
       }),
     ));
@@ -190,14 +190,14 @@ export function* gpu_read(gpu: HmmMirrorGpu, address: number): Op<boolean> {
     dynamicAct('device_access', sub, false, () => [access(gpu, READ), access(sub, READ), ...mm.pgd.footprint(address, address + 1, READ)], (t) => {
       checkAlive(gpu, t, 'device_access');
       if (!gpu.maps(address)) {
-        gpu.world.note(`${gpu.name} has no entry for ${hex(address)}: a device fault`);
+        gpu.world.note(() => `${gpu.name} has no entry for ${hex(address)}: a device fault`);
         return false;
       }
       checkDeviceAccess(sub, t, address);
       if (mm.pgd.freed || mm.pgd.tablesFreed || !mm.pgd.present(address)) {
         throw new Violation('use-after-free', `${t.name} read ${hex(address)} through ${gpu.name}'s page table after the page was unmapped from ${mm.name}: the device uses a page that may already be freed`);
       }
-      gpu.world.note(`${gpu.name} reads ${hex(address)}`);
+      gpu.world.note(() => `${gpu.name} reads ${hex(address)}`);
       return true;
     }),
   ));

@@ -241,11 +241,11 @@ export function* mfill_atomic_install_pte(dst_vma: VmArea, dst_addr: number, pag
       BUG_ON(page.filled === null, `${t.name} would install a page of ${mm.name} that was never filled`);
       mm.pgd.walk(t, 'mfill_atomic_install_pte');
       if (mm.pgd.present(dst_addr)) {
-        mm.world.note(`${hex(dst_addr)} of ${mm.name} is already mapped: -EEXIST`);
+        mm.world.note(() => `${hex(dst_addr)} of ${mm.name} is already mapped: -EEXIST`);
         return -EEXIST;
       }
       mm.pgd.populate(dst_addr, PAGE_SIZE);
-      mm.world.note(`installs the page at ${hex(dst_addr)} of ${mm.name}, filled ${page.filled}`);
+      mm.world.note(() => `installs the page at ${hex(dst_addr)} of ${mm.name}, filled ${page.filled}`);
       return 0;
     }),
   );

@@ -269,7 +269,7 @@ export function* ioread32(vdev: VfioPciDevice, bar: number): Op<number> {
   return yield* perform(
     dynamicAct('ioread32', b, false, () => [access(vdev.pdev.command, READ), access(b, READ)], (t) => {
       reachDevice(t, vdev.pdev, b, 'ioread32');
-      vdev.world.note(`reads ${b.name}`);
+      vdev.world.note(() => `reads ${b.name}`);
       return 0;
     }),
   );
@@ -282,7 +282,7 @@ export function* iowrite32(vdev: VfioPciDevice, bar: number, value: number): Op<
     dynamicAct('iowrite32', b, false, () => [access(vdev.pdev.command, READ), access(b, WRITE)], (t) => {
       reachDevice(t, vdev.pdev, b, 'iowrite32');
       b.store(t, value);
-      vdev.world.note(`writes ${hex(value)} to ${b.name}`);
+      vdev.world.note(() => `writes ${hex(value)} to ${b.name}`);
     }),
   );
 }
@@ -298,7 +298,7 @@ export function* vfio_default_config_write(vdev: VfioPciDevice, cmd: number): Op
   yield* perform(
     act('vfio_default_config_write', reg, WRITE, (t) => {
       reg.write(t, cmd);
-      vdev.world.note(`${reg.name} = ${commandText(cmd)}`);
+      vdev.world.note(() => `${reg.name} = ${commandText(cmd)}`);
     }),
   );
 }
@@ -309,7 +309,7 @@ export function* vfio_set_virt_cmd(vdev: VfioPciDevice, cmd: number): Op<void> {
   yield* perform(
     act('vfio_basic_config_write', v, WRITE, () => {
       v.set(cmd);
-      vdev.world.note(`${v.name}: ${commandText(cmd)}`);
+      vdev.world.note(() => `${v.name}: ${commandText(cmd)}`);
     }),
   );
 }
@@ -320,7 +320,7 @@ export function* __vfio_pci_memory_enabled(vdev: VfioPciDevice): Op<boolean> {
   return yield* perform(
     act('__vfio_pci_memory_enabled', v, READ, () => {
       const on = (v.value & PCI_COMMAND_MEMORY) !== 0;
-      vdev.world.note(on ? 'memory is enabled' : 'memory is disabled');
+      vdev.world.note(() => on ? 'memory is enabled' : 'memory is disabled');
       return on;
     }),
   );
@@ -337,14 +337,14 @@ export function* pci_try_reset_function(vdev: VfioPciDevice): Op<number> {
     act('pci_try_reset_function', reg, WRITE, (t) => {
       const before = reg.value;
       reg.write(t, 0);
-      vdev.world.note(`function reset: ${reg.name} = ${commandText(0)}`);
+      vdev.world.note(() => `function reset: ${reg.name} = ${commandText(0)}`);
       return before;
     }),
   );
   yield* perform(
     act('pci_restore_state', reg, WRITE, (t) => {
       reg.write(t, saved);
-      vdev.world.note(`reset done: the saved config is restored, ${reg.name} = ${commandText(saved)}`);
+      vdev.world.note(() => `reset done: the saved config is restored, ${reg.name} = ${commandText(saved)}`);
     }),
   );
   return 0;
@@ -363,7 +363,7 @@ export function* __vfio_pci_add_vma(vdev: VfioPciDevice, vma: VmArea): Op<number
     act('__vfio_pci_add_vma', list, WRITE, (t) => {
       holdsVmaLock(t, vdev, '__vfio_pci_add_vma');
       list.add(vma);
-      vdev.world.note(`adds ${vma.name} to ${list.name}`);
+      vdev.world.note(() => `adds ${vma.name} to ${list.name}`);
       return 0;
     }),
   );
@@ -379,7 +379,7 @@ export function* vma_list_first(vdev: VfioPciDevice): Op<VmArea | null> {
     act('list_first_entry', list, READ, (t) => {
       holdsVmaLock(t, vdev, 'list_first_entry');
       const first = list.entries[0] ?? null;
-      vdev.world.note(first ? `first entry: ${first.name} of ${first.vm_mm.name}` : `${list.name} is empty`);
+      vdev.world.note(() => first ? `first entry: ${first.name} of ${first.vm_mm.name}` : `${list.name} is empty`);
       return first;
     }),
   );
@@ -392,7 +392,7 @@ export function* vma_list_del(vdev: VfioPciDevice, match: (vma: VmArea) => boole
     act('list_del', list, WRITE, (t) => {
       holdsVmaLock(t, vdev, 'list_del');
       const gone = list.remove(match);
-      vdev.world.note(gone.length ? `removes ${gone.map((v) => v.name).join(', ')} (${what})` : `no entry ${what}`);
+      vdev.world.note(() => gone.length ? `removes ${gone.map((v) => v.name).join(', ')} (${what})` : `no entry ${what}`);
       return gone;
     }),
   );
@@ -468,14 +468,14 @@ function* throughMapping(op: string, m: BarMapping, write: boolean, value: numbe
           if (faults === 0 && copy) mightFault(t, op, mm.mmap_sem, m.address);
           mm.pgd.walk(t, op);
           if (!mm.pgd.present(m.address)) {
-            if (copy && (t.pagefaultsDisabled > 0 || t.preemptCount > 0)) mm.world.note(`${hex(m.address)} is not mapped and page faults are disabled: not copied, no lock taken`);
-            else if (faults === budget) mm.world.note(`${hex(m.address)} is unmapped again after ${faults === 1 ? 'its fault' : `${faults} faults`}: the model stops retrying (maxFaults ${budget})`);
-            else mm.world.note(`${hex(m.address)} is not mapped: page fault`);
+            if (copy && (t.pagefaultsDisabled > 0 || t.preemptCount > 0)) mm.world.note(() => `${hex(m.address)} is not mapped and page faults are disabled: not copied, no lock taken`);
+            else if (faults === budget) mm.world.note(() => `${hex(m.address)} is unmapped again after ${faults === 1 ? 'its fault' : `${faults} faults`}: the model stops retrying (maxFaults ${budget})`);
+            else mm.world.note(() => `${hex(m.address)} is not mapped: page fault`);
             return false;
           }
           reachDevice(t, pdev, bar, `${op} at ${hex(m.address)}`);
           if (write) bar.store(t, value);
-          mm.world.note(`${hex(m.address)} maps ${bar.name}: ${write ? `writes ${hex(value)}` : 'reads it'}`);
+          mm.world.note(() => `${hex(m.address)} maps ${bar.name}: ${write ? `writes ${hex(value)}` : 'reads it'}`);
           return true;
         },
       ),

@@ -40,14 +40,14 @@ export class Counter extends KObject {
       throw new Violation('refcount', `${t.name} called ${op} on ${this.name} at 0: it would revive ${this.of.name}, which is already dying`);
     }
     this.refs.take(holder, op, t);
-    this.world.note(`${this.name} = ${this.refs.count}`);
+    this.world.note(() => `${this.name} = ${this.refs.count}`);
   }
 
   /** Takes a reference unless the count is zero; returns whether it did. A count at zero stays dead. */
   getNotZero(t: KThread, holder: Holder, op: string): boolean {
     checkAlive(this, t, op);
     if (this.refs.count === 0) {
-      this.world.note(`${this.name} is 0: not taken`);
+      this.world.note(() => `${this.name} is 0: not taken`);
       return false;
     }
     this.get(t, holder, op);
@@ -59,7 +59,7 @@ export class Counter extends KObject {
     checkAlive(this, t, op);
     if (this.refs.count === 0) throw new Violation('refcount', `${t.name} called ${op} on ${this.name} at 0: underflow`);
     this.refs.drop(holder, t);
-    this.world.note(`${this.name} = ${this.refs.count}`);
+    this.world.note(() => `${this.name} = ${this.refs.count}`);
     return this.refs.count;
   }
 

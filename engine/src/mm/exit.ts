@@ -15,7 +15,7 @@ function* exit_mm(task: Task): Op<MmStruct | null> {
   yield* perform(
     act('exit_mm', task, WRITE, () => {
       task.mm = null;
-      task.world.note(`${task.name}: current->mm = NULL`);
+      task.world.note(() => `${task.name}: current->mm = NULL`);
     }),
   );
   yield* up_read(mm.mmap_lock);
@@ -47,7 +47,7 @@ export function* do_exit(): Op<void> {
       const at = { step: p.world.stepIndex, thread: t.name };
       p.exited = at;
       mustDie(p.mm, `${p.name} exited at step ${at.step + 1}`);
-      p.world.note(`${t.name} is the last task of ${p.name}: the process exits`);
+      p.world.note(() => `${t.name} is the last task of ${p.name}: the process exits`);
     }, [task]),
   );
   const activeMm = yield* exit_mm(task);

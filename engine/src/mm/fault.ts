@@ -31,12 +31,12 @@ function* faultStep(op: string, vma: VmArea, address: number, driver: boolean): 
       if (!vma.contains(address)) throw new Error(`${op}: ${hex(address)} is not inside ${vma.name} [${hex(vma.vm_start)}, ${hex(vma.vm_end)})`);
       mm.pgd.walk(t, op);
       if (driver) {
-        mm.world.note(`calls ${vma.name}'s vm_ops->fault`);
+        mm.world.note(() => `calls ${vma.name}'s vm_ops->fault`);
         return true;
       }
       const page = vma.pageOf(address);
       mm.pgd.populate(page, vma.pageSize);
-      mm.world.note(`maps the page at ${hex(page)} of ${mm.name}`);
+      mm.world.note(() => `maps the page at ${hex(page)} of ${mm.name}`);
       return false;
     }),
   );
@@ -83,7 +83,7 @@ function* userAccess(op: string, address: number, flags: number): Op<UserFault> 
       dynamicAct(op, mm.pgd, false, () => mm.pgd.footprint(address, address + 1, READ), (t) => {
         mm.pgd.walk(t, op);
         const p = mm.pgd.present(address);
-        mm.world.note(p ? `${hex(address)} is mapped` : `${hex(address)} is not mapped: page fault`);
+        mm.world.note(() => p ? `${hex(address)} is mapped` : `${hex(address)} is not mapped: page fault`);
         return p;
       }),
     );

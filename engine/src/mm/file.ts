@@ -74,7 +74,7 @@ export function* __fput(file: File): Op<void> {
       const at = { step: file.world.stepIndex, thread: t.name };
       file.freed = at;
       file.f_count.freed = at;
-      file.world.note(`${file.name} is freed`);
+      file.world.note(() => `${file.name} is freed`);
     }, [file.f_count]),
   );
 }

@@ -66,7 +66,7 @@ export function* defer_fput(file: File): Op<boolean> {
   yield* perform(
     act('llist_add', list, WRITE, (t) => {
       list.add(file);
-      list.world.note(`${t.name} is a kernel thread: the last fput of ${file.name} goes to delayed_fput_work`);
+      list.world.note(() => `${t.name} is a kernel thread: the last fput of ${file.name} goes to delayed_fput_work`);
     }, [list.work]),
   );
   return true;
@@ -77,7 +77,7 @@ export function* delayed_fput(list: DelayedFput): Op<number> {
   const files = yield* perform(
     act('llist_del_all', list, WRITE, () => {
       const taken = list.takeAll();
-      list.world.note(taken.length ? `takes ${taken.map((f) => f.name).join(', ')}` : 'nothing queued');
+      list.world.note(() => taken.length ? `takes ${taken.map((f) => f.name).join(', ')}` : 'nothing queued');
       return taken;
     }),
   );

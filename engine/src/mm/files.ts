@@ -35,7 +35,7 @@ export function* close_fd(files: FilesStruct, file: File): Op<number> {
     act('close_fd', files, WRITE, () => {
       const i = files.fds.indexOf(file);
       if (i >= 0) files.fds.splice(i, 1);
-      files.world.note(i >= 0 ? `closes ${file.name}` : `${file.name} is not open`);
+      files.world.note(() => i >= 0 ? `closes ${file.name}` : `${file.name} is not open`);
       return i >= 0;
     }),
   );
@@ -64,7 +64,7 @@ export function* put_files_struct(files: FilesStruct, holder: Holder): Op<void> 
       const at = { step: files.world.stepIndex, thread: t.name };
       files.freed = at;
       files.count.freed = at;
-      files.world.note(`frees ${files.name}`);
+      files.world.note(() => `frees ${files.name}`);
     }, [files.count]),
   );
 }

@@ -138,7 +138,7 @@ export function* mmput(mm: MmStruct, holder?: Holder): Op<void> {
     act('mmput', mm.mm_users, WRITE, (t) => {
       mightSleep(t, 'mmput', mm.name);
       const left = mm.mm_users.put(t, holder ?? t, 'mmput');
-      if (left === 0) mm.world.note(`last user of ${mm.name}: ${t.name} tears its address space down`);
+      if (left === 0) mm.world.note(() => `last user of ${mm.name}: ${t.name} tears its address space down`);
       return left === 0;
     }),
   );
@@ -171,7 +171,7 @@ function* __mmdrop(mm: MmStruct): Op<void> {
       checkAlive(mm, t, '__mmdrop');
       const at = { step: mm.world.stepIndex, thread: t.name };
       for (const o of parts(mm)) o.freed = at;
-      mm.world.note(`frees ${mm.name}: its pgd${mm.notifier_subscriptions ? ', its mmu notifier subscriptions' : ''} and the struct`);
+      mm.world.note(() => `frees ${mm.name}: its pgd${mm.notifier_subscriptions ? ', its mmu notifier subscriptions' : ''} and the struct`);
     }),
   );
 }

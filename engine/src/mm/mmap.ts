@@ -32,7 +32,7 @@ export function* do_mmap(mm: MmStruct, addr: number, len: number, o: MmapOptions
     act('do_mmap', mm, READ, (t) => {
       checkAlive(mm, t, 'do_mmap');
       const clash = mm.mmap.find((v) => v.vm_start < end && addr < v.vm_end);
-      mm.world.note(clash ? `[${hex(addr)}, ${hex(end)}) overlaps ${clash.name}: -EEXIST` : `maps [${hex(addr)}, ${hex(end)})`);
+      mm.world.note(() => clash ? `[${hex(addr)}, ${hex(end)}) overlaps ${clash.name}: -EEXIST` : `maps [${hex(addr)}, ${hex(end)})`);
       return !clash;
     }),
   );
@@ -52,7 +52,7 @@ export function* do_mmap(mm: MmStruct, addr: number, len: number, o: MmapOptions
     act('vma_link', mm, WRITE, (t) => {
       mm.insert(vma);
       vma.refs.take(mm, 'do_mmap', t);
-      mm.world.note(`links ${vma.name}`);
+      mm.world.note(() => `links ${vma.name}`);
     }, [vma]),
   );
   return addr;
@@ -91,12 +91,12 @@ function* do_brk_flags(mm: MmStruct, from: number, to: number, brk: number): Op<
       const vma = heap();
       if (vma) {
         vma.vm_end = to;
-        mm.world.note(`extends ${vma.name} to ${hex(to)}`);
+        mm.world.note(() => `extends ${vma.name} to ${hex(to)}`);
       } else {
         const v = new VmArea(mm, from, to);
         mm.insert(v);
         v.refs.take(mm, 'do_brk_flags', t);
-        mm.world.note(`makes the heap ${v.name}`);
+        mm.world.note(() => `makes the heap ${v.name}`);
       }
       mm.brk = brk;
     }),
@@ -118,7 +118,7 @@ export function* sys_brk(brk: number): Op<number> {
       const newEnd = pageAlign(brk);
       const blocked = brk < mm.start_brk || (newEnd > oldEnd && mm.mmap.some((v) => v.vm_start >= oldEnd && v.vm_start < newEnd + PAGE_SIZE));
       if (blocked) {
-        mm.world.note(`brk(${hex(brk)}) refused: ${brk < mm.start_brk ? 'below the start of the heap' : 'another mapping is in the way'}`);
+        mm.world.note(() => `brk(${hex(brk)}) refused: ${brk < mm.start_brk ? 'below the start of the heap' : 'another mapping is in the way'}`);
         return { from: oldEnd, to: oldEnd, result: mm.brk };
       }
       if (newEnd <= oldEnd) mm.brk = brk;

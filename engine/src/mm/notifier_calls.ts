@@ -59,7 +59,7 @@ function* subscriptions(op: string, mm: MmStruct, check: (t: KThread) => void = 
       checkAlive(mm, t, op);
       check(t);
       const subs = mm.notifier_subscriptions;
-      if (!subs) mm.world.note(`${mm.name} has no mmu notifiers`);
+      if (!subs) mm.world.note(() => `${mm.name} has no mmu notifiers`);
       return subs;
     }),
   );

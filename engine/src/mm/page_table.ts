@@ -145,7 +145,7 @@ export function* free_pgtables(mm: MmStruct): Op<void> {
     dynamicAct('free_pgtables', mm.pgd, false, () => [access(mm.pgd, WRITE)], (t) => {
       mm.pgd.walk(t, 'free_pgtables');
       mm.pgd.tablesFreed = { step: mm.world.stepIndex, thread: t.name };
-      mm.world.note(`frees the page tables of ${mm.name} (the pgd stays until __mmdrop)`);
+      mm.world.note(() => `frees the page tables of ${mm.name} (the pgd stays until __mmdrop)`);
     }),
   );
 }
@@ -173,7 +173,7 @@ export function* remap_pfn_range(vma: VmArea, address: number, size: number): Op
   yield* vmaPtes('remap_pfn_range', vma, WRITE, address, size, () => {
     vma.vm_flags |= VM_IO | VM_PFNMAP;
     for (let p = address; p < address + size; p += vma.pageSize) vma.vm_mm.pgd.populate(p, vma.pageSize);
-    vma.world.note(`maps [${hex(address)}, ${hex(address + size)}) of ${vma.name}`);
+    vma.world.note(() => `maps [${hex(address)}, ${hex(address + size)}) of ${vma.name}`);
   });
 }
 
@@ -181,11 +181,11 @@ export function* remap_pfn_range(vma: VmArea, address: number, size: number): Op
 export function* zap_vma_ptes(vma: VmArea, address: number, size: number): Op<void> {
   yield* vmaPtes('zap_vma_ptes', vma, READ, address, size, () => {
     if (!(vma.vm_flags & VM_PFNMAP)) {
-      vma.world.note(`${vma.name} is not VM_PFNMAP: nothing zapped`);
+      vma.world.note(() => `${vma.name} is not VM_PFNMAP: nothing zapped`);
       return;
     }
     const n = vma.vm_mm.pgd.zap(address, address + size);
-    vma.world.note(`zaps ${n} page${n === 1 ? '' : 's'} of ${vma.name}`);
+    vma.world.note(() => `zaps ${n} page${n === 1 ? '' : 's'} of ${vma.name}`);
   });
 }
 
@@ -193,6 +193,6 @@ export function* zap_vma_ptes(vma: VmArea, address: number, size: number): Op<vo
 export function* unmap_page_range(vma: VmArea, address: number, size: number): Op<void> {
   yield* vmaPtes('unmap_page_range', vma, READ, address, size, () => {
     const n = vma.vm_mm.pgd.zap(address, address + size);
-    vma.world.note(`zaps ${n} page${n === 1 ? '' : 's'} of ${vma.name}`);
+    vma.world.note(() => `zaps ${n} page${n === 1 ? '' : 's'} of ${vma.name}`);
   });
 }

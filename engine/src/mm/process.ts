@@ -126,7 +126,7 @@ export function* get_task_mm(task: Task, holder?: Holder): Op<MmStruct | null> {
     dynamicAct('get_task_mm', task, false, () => (task.mm ? [access(task, READ), access(task.mm.mm_users, ADD)] : [access(task, READ)]), (t) => {
       const mm = task.mm;
       if (!mm) {
-        task.world.note(`${task.name} has no mm`);
+        task.world.note(() => `${task.name} has no mm`);
         return null;
       }
       mm.mm_users.get(t, holder ?? t, 'get_task_mm');

@@ -29,16 +29,16 @@ function* copyUser(op: string, address: number, n: number, flags: number): Op<nu
     const r = yield* perform(
       dynamicAct(op, mm?.pgd ?? null, false, () => (mm ? mm.pgd.footprint(address, address + n, READ) : []), (t) => {
         if (!mm) {
-          t.world.note(`${t.name} has no user address space: nothing copied`);
+          t.world.note(() => `${t.name} has no user address space: nothing copied`);
           return { missing: address, fast: true };
         }
         if (first) mightFault(t, op, mm, address);
         mm.pgd.walk(t, op);
         const missing = mm.pgd.firstMissing(address, address + n);
         const fast = missing !== null && (t.pagefaultsDisabled > 0 || t.preemptCount > 0);
-        if (missing === null) mm.world.note(`copies ${n} bytes`);
-        else if (fast) mm.world.note(`${hex(missing)} is not mapped and page faults are disabled: ${address + n - missing} bytes not copied, no lock taken`);
-        else mm.world.note(`${hex(missing)} is not mapped: page fault`);
+        if (missing === null) mm.world.note(() => `copies ${n} bytes`);
+        else if (fast) mm.world.note(() => `${hex(missing)} is not mapped and page faults are disabled: ${address + n - missing} bytes not copied, no lock taken`);
+        else mm.world.note(() => `${hex(missing)} is not mapped: page fault`);
         return { missing, fast };
       }),
     );

@@ -23,7 +23,7 @@ export function* unmap_vmas(mm: MmStruct, vmas: readonly VmArea[], start: number
       for (const v of vmas) checkAlive(v, t, 'unmap_vmas');
       mm.pgd.walk(t, 'unmap_vmas');
       const n = mm.pgd.zap(start, end);
-      mm.world.note(`zaps ${n} page${n === 1 ? '' : 's'} of ${mm.name} in [${hex(start)}, ${hex(end)})`);
+      mm.world.note(() => `zaps ${n} page${n === 1 ? '' : 's'} of ${mm.name} in [${hex(start)}, ${hex(end)})`);
     }),
   );
   yield* mmu_notifier_invalidate_range_end(range);
@@ -39,7 +39,7 @@ export function* remove_vma(vma: VmArea): Op<void> {
       checkAlive(vma, t, 'remove_vma');
       vma.refs.drop(vma.vm_mm, t);
       vma.freed = { step: vma.world.stepIndex, thread: t.name };
-      vma.world.note(`frees ${vma.name}`);
+      vma.world.note(() => `frees ${vma.name}`);
     }),
   );
 }
@@ -64,7 +64,7 @@ export function* do_munmap(mm: MmStruct, start: number, len: number): Op<void> {
       const cut = vmas.find((v) => v.vm_start < start);
       if (cut) cut.vm_end = start;
       const parts = [...whole.map((v) => `takes ${v.name} off the list`), ...(cut ? [`cuts ${cut.name} to end at ${hex(start)}`] : [])];
-      mm.world.note(parts.length ? parts.join('; ') : `nothing is mapped in [${hex(start)}, ${hex(end)})`);
+      mm.world.note(() => parts.length ? parts.join('; ') : `nothing is mapped in [${hex(start)}, ${hex(end)})`);
       return { whole, any: vmas.length > 0 };
     }),
   );
@@ -83,7 +83,7 @@ export function* exit_mmap(mm: MmStruct): Op<void> {
   const vmas = yield* perform(
     act('exit_mmap', mm, READ, (t) => {
       checkAlive(mm, t, 'exit_mmap');
-      mm.world.note(mm.mmap.length ? `tears down ${mm.mmap.length} VMA${mm.mmap.length === 1 ? '' : 's'} of ${mm.name} without mmap_lock` : `${mm.name} has no VMAs`);
+      mm.world.note(() => mm.mmap.length ? `tears down ${mm.mmap.length} VMA${mm.mmap.length === 1 ? '' : 's'} of ${mm.name} without mmap_lock` : `${mm.name} has no VMAs`);
       return [...mm.mmap];
     }),
   );

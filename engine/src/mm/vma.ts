@@ -144,7 +144,7 @@ export function* find_vma(mm: MmStruct, address: number): Op<VmArea | null> {
         checkAlive(mm, t, 'find_vma');
         for (const v of mm.mmap) checkAlive(v, t, 'find_vma');
         const vma = mm.mmap.find((v) => v.vm_end > address) ?? null;
-        mm.world.note(vma ? `found ${vma.name} [${hex(vma.vm_start)}, ${hex(vma.vm_end)})` : `no VMA at or above ${hex(address)}`);
+        mm.world.note(() => vma ? `found ${vma.name} [${hex(vma.vm_start)}, ${hex(vma.vm_end)})` : `no VMA at or above ${hex(address)}`);
         return vma;
       },
     ),

@@ -195,7 +195,7 @@ function* raiseNotifiers(hmm: Hmm, update: HmmUpdate): Op<void> {
     dynamicAct('hmm_invalidate_range_start', hmm, false, () => [access(hmm, WRITE), ...hit().map((r) => access(r, WRITE))], () => {
       hmm.notifiers++;
       for (const r of hit()) r.setValid(false);
-      hmm.world.note(`${hmm.name}.notifiers = ${hmm.notifiers}${hit().length ? `; ${hit().map((r) => r.name).join(', ')} not valid` : ''}`);
+      hmm.world.note(() => `${hmm.name}.notifiers = ${hmm.notifiers}${hit().length ? `; ${hit().map((r) => r.name).join(', ')} not valid` : ''}`);
     }),
   );
 }
@@ -206,7 +206,7 @@ function* lowerNotifiers(hmm: Hmm, op: string): Op<void> {
     dynamicAct(op, hmm, false, () => [access(hmm, WRITE), ...hmm.ranges.map((r) => access(r, WRITE))], () => {
       hmm.notifiers--;
       if (hmm.notifiers === 0) for (const r of hmm.ranges) r.setValid(true);
-      hmm.world.note(`${hmm.name}.notifiers = ${hmm.notifiers}${hmm.notifiers === 0 && hmm.ranges.length ? '; every range is valid' : ''}`);
+      hmm.world.note(() => `${hmm.name}.notifiers = ${hmm.notifiers}${hmm.notifiers === 0 && hmm.ranges.length ? '; every range is valid' : ''}`);
       return hmm.notifiers === 0;
     }),
   );
@@ -326,7 +326,7 @@ export function* hmm_range_register(range: HmmRange, mirror: HmmMirror, start: n
       range.hmm = hmm;
       hmm.ranges.push(range);
       range.setValid(hmm.notifiers === 0);
-      hmm.world.note(hmm.notifiers === 0 ? `${range.name} is valid` : `${range.name} is not valid: ${hmm.notifiers} invalidation${hmm.notifiers === 1 ? '' : 's'} in progress`);
+      hmm.world.note(() => hmm.notifiers === 0 ? `${range.name} is valid` : `${range.name} is not valid: ${hmm.notifiers} invalidation${hmm.notifiers === 1 ? '' : 's'} in progress`);
     }, [range]),
   );
   yield* unlockRanges(hmm, flags);

@@ -28,14 +28,14 @@ export function* hmm_range_snapshot(range: HmmRange): Op<number[] | number> {
   return yield* perform(
     dynamicAct('hmm_range_snapshot', range, false, () => [access(range, READ), ...pgd.footprint(range.start, range.end, READ)], (t) => {
       if (!range.valid) {
-        hmm.world.note(`${range.name} is not valid: -EAGAIN`);
+        hmm.world.note(() => `${range.name} is not valid: -EAGAIN`);
         return -EAGAIN;
       }
       pgd.walk(t, 'hmm_range_snapshot');
       checkAlive(hmm.mm, t, 'hmm_range_snapshot');
       const pages: number[] = [];
       for (let p = range.start; p < range.end; p += PAGE_SIZE) if (pgd.present(p)) pages.push(p);
-      hmm.world.note(pages.length ? `${range.name} maps ${pages.map(hex).join(', ')}` : `${range.name} maps nothing yet`);
+      hmm.world.note(() => pages.length ? `${range.name} maps ${pages.map(hex).join(', ')}` : `${range.name} maps nothing yet`);
       return pages;
     }),
   );
@@ -47,7 +47,7 @@ export function* hmm_range_valid(range: HmmRange): Op<boolean> {
   return yield* perform(
     dynamicAct('hmm_range_valid', range, false, () => [access(range, READ)], () => {
       const valid = range.valid;
-      range.world.note(`${range.name} is ${valid ? '' : 'not '}valid`);
+      range.world.note(() => `${range.name} is ${valid ? '' : 'not '}valid`);
       return valid;
     }),
   );

@@ -121,7 +121,7 @@ function* mn_itree_invalidate(tree: MmuIntervalTree, range: MmuNotifierRange): O
   const cur_seq = yield* perform(
     dynamicAct('mn_itree_inv_start_range', tree, false, () => [access(tree, WRITE), ...hit().map((s) => access(s, READ))], () => {
       const seq = tree.begin();
-      tree.world.note(`${tree.name}.invalidate_seq = ${seq}: an invalidation of ${range} is in progress`);
+      tree.world.note(() => `${tree.name}.invalidate_seq = ${seq}: an invalidation of ${range} is in progress`);
       return seq;
     }),
   );
@@ -139,7 +139,7 @@ function* mn_itree_inv_end(tree: MmuIntervalTree): Op<void> {
   yield* perform(
     dynamicAct('mn_itree_inv_end', tree, false, () => [access(tree, WRITE)], () => {
       const last = tree.end();
-      tree.world.note(last ? `${tree.name}.invalidate_seq = ${tree.invalidate_seq}: no invalidation in progress` : 'another invalidation is still in progress');
+      tree.world.note(() => last ? `${tree.name}.invalidate_seq = ${tree.invalidate_seq}: no invalidation in progress` : 'another invalidation is still in progress');
     }),
   );
   yield* wake_up_all(tree.wq);
@@ -150,7 +150,7 @@ export function* mmu_interval_set_seq(sub: MmuIntervalNotifier, cur_seq: number)
   yield* perform(
     dynamicAct('mmu_interval_set_seq', sub, false, () => [access(sub, WRITE)], () => {
       sub.setSeq(cur_seq);
-      sub.world.note(`${sub.name}.invalidate_seq = ${cur_seq}`);
+      sub.world.note(() => `${sub.name}.invalidate_seq = ${cur_seq}`);
     }),
   );
 }
@@ -162,7 +162,7 @@ export function* mmu_interval_read_begin(sub: MmuIntervalNotifier): Op<number> {
     dynamicAct('mmu_interval_read_begin', sub, false, () => [access(sub, READ), access(tree, READ)], () => {
       const s = sub.invalidate_seq;
       const busy = s === tree.invalidate_seq;
-      sub.world.note(`seq ${s}${busy ? ': an invalidation of it is in progress, wait' : ''}`);
+      sub.world.note(() => `seq ${s}${busy ? ': an invalidation of it is in progress, wait' : ''}`);
       return { seq: s, invalidating: busy };
     }),
   );
@@ -175,7 +175,7 @@ export function* mmu_interval_read_retry(sub: MmuIntervalNotifier, seq: number):
   return yield* perform(
     dynamicAct('mmu_interval_read_retry', sub, false, () => [access(sub, READ)], () => {
       const now = sub.invalidate_seq;
-      sub.world.note(now === seq ? `seq ${seq} unchanged: the snapshot is current` : `seq ${seq} is now ${now}: invalidated since, retry`);
+      sub.world.note(() => now === seq ? `seq ${seq} unchanged: the snapshot is current` : `seq ${seq} is now ${now}: invalidated since, retry`);
       return now !== seq;
     }),
   );

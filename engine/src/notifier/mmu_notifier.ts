@@ -68,9 +68,9 @@ export class MmuNotifier extends KObject {
         }
         if (ret === 0) {
           this.invalidating.push({ range, thread: t.name, step: this.world.stepIndex });
-          this.world.note(`${this.name} returned 0: its device must not touch ${range} until invalidate_range_end`);
+          this.world.note(() => `${this.name} returned 0: its device must not touch ${range} until invalidate_range_end`);
         } else {
-          this.world.note(`${this.name} returned -EAGAIN: it still maps ${range}`);
+          this.world.note(() => `${this.name} returned -EAGAIN: it still maps ${range}`);
         }
       }),
     );
@@ -126,7 +126,7 @@ export function* mmu_notifier_register(sub: MmuNotifier, mm: MmStruct): Op<void>
       BUG_ON(sub.registered, `${t.name} registered ${sub.name} twice`);
       mm.mm_count.get(t, sub, 'mmgrab');
       link(sub, mm);
-      mm.world.note(`mmgrab(${mm.name}); links ${sub.name}`);
+      mm.world.note(() => `mmgrab(${mm.name}); links ${sub.name}`);
     }),
   );
   yield* up_write(mm.mmap_lock);
@@ -144,7 +144,7 @@ export function* mmu_notifier_unregister(sub: MmuNotifier, mm: MmStruct): Op<voi
       const subs = subscriptionsOf(mm);
       if (sub.mm !== mm || !subs) throw new Error(`mmu_notifier_unregister: ${sub.name} was never registered on ${mm.name}`);
       BUG_ON(mm.mm_count.refs.count <= 0, `${t.name} unregistered ${sub.name} from ${mm.name}, whose mm_count is 0`);
-      mm.world.note(sub.registered ? `${sub.name} is still linked: release it` : `${sub.name} was already released and unlinked`);
+      mm.world.note(() => sub.registered ? `${sub.name} is still linked: release it` : `${sub.name} was already released and unlinked`);
       return { subs, linked: sub.registered };
     }),
   );
@@ -175,7 +175,7 @@ export function* deviceAccess(subscription: MmuNotifier, address: number): Op<vo
   yield* perform(
     act('device_access', subscription, READ, (t) => {
       checkDeviceAccess(subscription, t, address);
-      subscription.world.note(`${subscription.name}'s device touches ${hex(address)}`);
+      subscription.world.note(() => `${subscription.name}'s device touches ${hex(address)}`);
     }),
   );
 }

@@ -67,7 +67,7 @@ export class MmuNotifierSubscriptions extends KObject implements MmuNotifierHook
         this.sections.set(id, t);
         const subs = [...this.list];
         change(subs);
-        this.world.note(subs.length ? `srcu_read_lock; subscribers: ${subs.map((s) => s.name).join(', ')}` : 'srcu_read_lock; no subscribers');
+        this.world.note(() => subs.length ? `srcu_read_lock; subscribers: ${subs.map((s) => s.name).join(', ')}` : 'srcu_read_lock; no subscribers');
         return { id, subs };
       }),
     );
@@ -94,7 +94,7 @@ export class MmuNotifierSubscriptions extends KObject implements MmuNotifierHook
           this.list.splice(this.list.indexOf(s), 1);
           s.registered = false;
         }
-        this.world.note(gone.length ? `unlinks ${gone.map((s) => s.name).join(', ')}` : 'nothing to unlink');
+        this.world.note(() => gone.length ? `unlinks ${gone.map((s) => s.name).join(', ')}` : 'nothing to unlink');
       }),
     );
   }

@@ -25,7 +25,7 @@ export class Atomic extends KObject {
   set(t: KThread, op: string, value: number): void {
     checkAlive(this, t, op);
     this.count = value;
-    this.world.note(`${this.name} = ${value}`);
+    this.world.note(() => `${this.name} = ${value}`);
   }
 
   snapshot(): ObjectState {
@@ -68,7 +68,7 @@ export const atomic_dec_and_test = (a: Atomic): Op<boolean> =>
 export const atomic_inc_not_zero = (a: Atomic): Op<boolean> =>
   atomicOp('atomic_inc_not_zero', a, WRITE, (t, v) => {
     if (v === 0) {
-      a.world.note(`${a.name} is 0: not incremented`);
+      a.world.note(() => `${a.name} is 0: not incremented`);
       return false;
     }
     a.set(t, 'atomic_inc_not_zero', v + 1);

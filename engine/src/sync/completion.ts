@@ -27,12 +27,12 @@ export class Completion extends KObject implements Waitable {
     if (first) mightSleep(t, 'wait_for_completion', this.name);
     if (this.done > 0) {
       if (this.done !== ALL) this.done--;
-      this.world.note(first ? `${this.name} is done: no wait` : `woken: ${this.name} is done`);
+      this.world.note(() => first ? `${this.name} is done: no wait` : `woken: ${this.name} is done`);
       return true;
     }
     this.waiters.push(t);
     t.sleep(this, 'wait_for_completion');
-    this.world.note(first ? `sleeps until ${this.name} is completed` : `another thread took the completion first: sleeps again`);
+    this.world.note(() => first ? `sleeps until ${this.name} is completed` : `another thread took the completion first: sleeps again`);
     return false;
   }
 
@@ -42,7 +42,7 @@ export class Completion extends KObject implements Waitable {
     this.done = all ? ALL : this.done === ALL ? ALL : this.done + 1;
     const woken = all ? this.waiters.splice(0) : this.waiters.splice(0, 1);
     for (const w of woken) w.wakeUp();
-    this.world.note(woken.length ? `woke ${woken.map((w) => w.name).join(', ')}` : `done = ${this.doneText}; no waiters`);
+    this.world.note(() => woken.length ? `woke ${woken.map((w) => w.name).join(', ')}` : `done = ${this.doneText}; no waiters`);
   }
 
   reinit(t: KThread, op: string): void {
@@ -51,7 +51,7 @@ export class Completion extends KObject implements Waitable {
       throw new Violation('init-with-waiters', `${t.name} called init_completion on ${this.name} while ${this.waiters.map((w) => w.name).join(', ')} wait on it: init_completion reinitialises the wait queue under them (reinit_completion resets only the count)`);
     }
     this.done = 0;
-    this.world.note(`done = 0`);
+    this.world.note(() => `done = 0`);
   }
 
   private get doneText(): string {

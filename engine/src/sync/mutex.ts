@@ -38,31 +38,33 @@ export class Mutex extends Lock {
     }
     this.waiters.push(t);
     t.sleep(this, 'mutex_lock');
-    this.world.note(`waits: ${this.waitInfo(t).text}`);
+    this.world.note(() => `waits: ${this.waitInfo(t).text}`);
     return true;
   }
 
   /** A woken waiter's retry: returns true once it owns the mutex. */
   retry(t: KThread): boolean {
-    if (this.owner === t) {
-      this.world.note(`acquired ${this.name} (handed off)`);
+    const owner = this.owner;
+    if (owner === t) {
+      this.world.note(() => `acquired ${this.name} (handed off)`);
       return true;
     }
-    if (this.owner === null) {
+    if (owner === null) {
       this.waiters.splice(this.waiters.indexOf(t), 1);
       this.take(t);
       return true;
     }
     if (this.waiters[0] === t) this.handoff = true;
     t.sleep(this, 'mutex_lock');
-    this.world.note(`${this.owner.name} took ${this.name} first; waits again${this.handoff ? ' (handoff requested)' : ''}`);
+    this.world.note(() => `${owner.name} took ${this.name} first; waits again${this.handoff ? ' (handoff requested)' : ''}`);
     return false;
   }
 
   trylock(t: KThread): boolean {
     this.checkAlive(t, 'mutex_trylock');
-    if (this.owner !== null) {
-      this.world.note(`failed: held by ${this.owner.name}`);
+    const owner = this.owner;
+    if (owner !== null) {
+      this.world.note(() => `failed: held by ${owner.name}`);
       return false;
     }
     this.announce(t, 'exclusive', 'mutex_trylock', true);
@@ -85,9 +87,9 @@ export class Mutex extends Lock {
       this.waiters.shift();
       this.owner = first;
       this.hold(first, 'exclusive', 'mutex_lock');
-      this.world.note(`handed ${this.name} to ${first.name}`);
+      this.world.note(() => `handed ${this.name} to ${first.name}`);
     } else {
-      this.world.note(`woke ${first.name}`);
+      this.world.note(() => `woke ${first.name}`);
     }
     first.wakeUp();
   }
@@ -95,7 +97,7 @@ export class Mutex extends Lock {
   private take(t: KThread, op = 'mutex_lock'): void {
     this.owner = t;
     this.hold(t, 'exclusive', op);
-    this.world.note(`acquired ${this.name}`);
+    this.world.note(() => `acquired ${this.name}`);
   }
 
   waitInfo(t: KThread): WaitInfo {

@@ -39,12 +39,12 @@ export class Rcu extends KObject implements Waitable {
 
   lock(t: KThread): void {
     if (t.rcuReadDepth++ === 0) this.readers.add(t);
-    this.world.note(t.rcuReadDepth === 1 ? 'enters an RCU read-side critical section' : `nesting ${t.rcuReadDepth}`);
+    this.world.note(() => t.rcuReadDepth === 1 ? 'enters an RCU read-side critical section' : `nesting ${t.rcuReadDepth}`);
   }
 
   unlock(t: KThread): void {
     if (t.rcuReadDepth === 0) throw new Violation('unbalanced', `${t.name} called rcu_read_unlock outside an RCU read-side critical section`);
-    if (--t.rcuReadDepth > 0) return this.world.note(`nesting ${t.rcuReadDepth}`);
+    if (--t.rcuReadDepth > 0) return this.world.note(() => `nesting ${t.rcuReadDepth}`);
     this.readers.delete(t);
     this.world.note('leaves its RCU read-side critical section');
     for (const w of this.ending(t)) {
@@ -52,7 +52,7 @@ export class Rcu extends KObject implements Waitable {
       if (w.callback) this.invoke(w.callback, w.thread);
       else {
         w.thread.wakeUp();
-        this.world.note(`grace period over: woke ${w.thread.name}`);
+        this.world.note(() => `grace period over: woke ${w.thread.name}`);
       }
     }
     for (const w of this.waits) w.readers.delete(t);
@@ -72,7 +72,7 @@ export class Rcu extends KObject implements Waitable {
     }
     this.waits.push({ readers: new Set(this.readers), thread: t });
     t.sleep(this, 'synchronize_rcu');
-    this.world.note(`waits for ${names([...this.readers])} to leave their read-side sections`);
+    this.world.note(() => `waits for ${names([...this.readers])} to leave their read-side sections`);
     return true;
   }
 
@@ -80,12 +80,12 @@ export class Rcu extends KObject implements Waitable {
   defer(t: KThread, callback: Callback): void {
     if (this.readers.size === 0) return this.invoke(callback, t);
     this.waits.push({ readers: new Set(this.readers), thread: t, callback });
-    this.world.note(`${callback.what} after ${names([...this.readers])} leave their read-side sections`);
+    this.world.note(() => `${callback.what} after ${names([...this.readers])} leave their read-side sections`);
   }
 
   private invoke(cb: Callback, from: KThread): void {
     cb.fn(cb.obj, from);
-    this.world.note(`grace period over: ${cb.what} (queued by ${from.name})`);
+    this.world.note(() => `grace period over: ${cb.what} (queued by ${from.name})`);
   }
 
   /** The objects the callbacks this step may run will change, for its footprint. */

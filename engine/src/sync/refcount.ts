@@ -33,7 +33,7 @@ export class Refcount extends KObject {
     if (delta > 0 && this.count === 0) throw new Violation('refcount', `refcount_t: addition on 0; use-after-free: ${t.name} called ${op} on ${this.name}`);
     if (this.count + delta < 0) throw new Violation('refcount', `refcount_t: underflow; use-after-free: ${t.name} called ${op} on ${this.name} at 0`);
     this.count += delta;
-    this.world.note(`${this.name} = ${this.count}`);
+    this.world.note(() => `${this.name} = ${this.count}`);
     return this.count;
   }
 
@@ -57,7 +57,7 @@ export const refcountIncNotZero = (r: Refcount, op: string): Op<boolean> =>
   refStep(op, r, WRITE, (t) => {
     checkAlive(r, t, op);
     if (r.value === 0) {
-      r.world.note(`${r.name} is 0: not incremented`);
+      r.world.note(() => `${r.name} is 0: not incremented`);
       return false;
     }
     r.adjust(t, op, 1);

@@ -91,12 +91,12 @@ export class RwSemaphore extends Lock {
     this.announce(t, mode, op);
     if (mode === 'read' ? this.readerMayJoin() : this.idle) {
       this.admit(t, mode, op);
-      this.world.note(`acquired ${this.name} for ${mode}`);
+      this.world.note(() => `acquired ${this.name} for ${mode}`);
       return false;
     }
     this.queue.push({ t, mode });
     t.sleep(this, op);
-    if (this.world.narrating) this.world.note(`waits: ${this.waitInfo(t).text}`);
+    this.world.note(() => `waits: ${this.waitInfo(t).text}`);
     return true;
   }
 
@@ -107,7 +107,7 @@ export class RwSemaphore extends Lock {
       this.announce(t, mode, op, true);
       this.admit(t, mode, op);
     }
-    this.world.note(ok ? `acquired ${this.name} for ${mode}` : `failed: ${this.busyText(mode)}`);
+    this.world.note(() => ok ? `acquired ${this.name} for ${mode}` : `failed: ${this.busyText(mode)}`);
     return ok;
   }
 
@@ -162,9 +162,7 @@ export class RwSemaphore extends Lock {
       this.admit(w.t, w.mode, `down_${w.mode}`);
       w.t.wakeUp();
     }
-    if (granted.length > 0 && this.world.narrating) {
-      this.world.note(`granted ${this.name} to ${granted.map((w) => `${w.t.name} (${w.mode})`).join(', ')}`);
-    }
+    if (granted.length > 0) this.world.note(() => `granted ${this.name} to ${granted.map((w) => `${w.t.name} (${w.mode})`).join(', ')}`);
   }
 
   /** Why a trylock for `mode` failed: a holder in its way, else a waiter. */
@@ -213,7 +211,7 @@ export class RwSemaphore extends Lock {
 
 function* lockStep(sem: RwSemaphore, mode: 'read' | 'write', op: string): Op<void> {
   const queued = yield* perform(dynamicAct(op, sem, false, (t) => sem.footprint(t, 'lock', mode), (t) => sem.lock(t, mode, op)));
-  if (queued) yield* perform(wakeAct(op, sem, null, () => sem.world.note(`acquired ${sem.name} for ${mode} after waiting`)));
+  if (queued) yield* perform(wakeAct(op, sem, null, () => sem.world.note(() => `acquired ${sem.name} for ${mode} after waiting`)));
 }
 
 /** Takes the rwsem for read; sleeps while a writer holds it (or, under 'fifo', while anyone waits). */

@@ -29,12 +29,12 @@ export class Semaphore extends KObject implements Waitable {
     mightSleep(t, 'down', this.name);
     if (this.count > 0) {
       this.count--;
-      this.world.note(`count ${this.count + 1} → ${this.count}`);
+      this.world.note(() => `count ${this.count + 1} → ${this.count}`);
       return false;
     }
     this.waiters.push(t);
     t.sleep(this, 'down');
-    this.world.note(`count 0: sleeps`);
+    this.world.note(() => `count 0: sleeps`);
     return true;
   }
 
@@ -46,7 +46,7 @@ export class Semaphore extends KObject implements Waitable {
       return 1;
     }
     this.count--;
-    this.world.note(`count ${this.count + 1} → ${this.count}`);
+    this.world.note(() => `count ${this.count + 1} → ${this.count}`);
     return 0;
   }
 
@@ -55,10 +55,10 @@ export class Semaphore extends KObject implements Waitable {
     const first = this.waiters.shift();
     if (first) {
       first.wakeUp();
-      this.world.note(`gave the unit to ${first.name}`);
+      this.world.note(() => `gave the unit to ${first.name}`);
     } else {
       this.count++;
-      this.world.note(`count ${this.count - 1} → ${this.count}`);
+      this.world.note(() => `count ${this.count - 1} → ${this.count}`);
     }
   }
 
@@ -75,7 +75,7 @@ export class Semaphore extends KObject implements Waitable {
 
 export function* down(sem: Semaphore): Op<void> {
   if (yield* perform(act('down', sem, WRITE, (t) => sem.down(t)))) {
-    yield* perform(wakeAct('down', sem, null, () => sem.world.note(`took ${sem.name} (given by up)`)));
+    yield* perform(wakeAct('down', sem, null, () => sem.world.note(() => `took ${sem.name} (given by up)`)));
   }
 }
 

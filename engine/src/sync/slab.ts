@@ -8,7 +8,7 @@ export function* kfree(obj: KObject): Op<void> {
     act('kfree', obj, WRITE, (t) => {
       if (obj.freed) throw new Violation('double-free', `${t.name} freed ${obj.name} twice (first at step ${obj.freed.step + 1} by ${obj.freed.thread})`);
       obj.freed = { step: obj.world.stepIndex, thread: t.name };
-      obj.world.note(`freed ${obj.name}`);
+      obj.world.note(() => `freed ${obj.name}`);
     }),
   );
 }

@@ -18,12 +18,12 @@ export function* spin_until(condition: () => boolean, what = 'its condition hold
     dynamicAct('spin_until', null, !first, () => trackReads(condition).reads, (t) => {
       const { value, reads } = trackReads(condition);
       if (value) {
-        t.world.note(`${what}: true`);
+        t.world.note(() => `${what}: true`);
         return true;
       }
       t.spinReads = reads;
       t.sleep(spinning(t, reads, what), 'spin_until');
-      t.world.note(`spins until ${what}`);
+      t.world.note(() => `spins until ${what}`);
       return false;
     });
   // Woken by a write to what it read, but the condition is still false: spin on. Every re-check begins in one state.

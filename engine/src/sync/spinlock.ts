@@ -27,22 +27,24 @@ export class Spinlock extends Lock {
     this.checkAlive(t, op);
     t.preemptCount++;
     this.announce(t, 'exclusive', op);
-    if (this.owner === null) {
+    const owner = this.owner;
+    if (owner === null) {
       this.owner = t;
       this.hold(t, 'exclusive', op);
-      this.world.note(`acquired ${this.name}`);
+      this.world.note(() => `acquired ${this.name}`);
       return false;
     }
     this.spinners.push(t);
     t.sleep(this, op);
-    this.world.note(`spins: held by ${this.owner.name}`);
+    this.world.note(() => `spins: held by ${owner.name}`);
     return true;
   }
 
   trylock(t: KThread): boolean {
     this.checkAlive(t, 'spin_trylock');
-    if (this.owner !== null) {
-      this.world.note(`failed: held by ${this.owner.name}`);
+    const owner = this.owner;
+    if (owner !== null) {
+      this.world.note(() => `failed: held by ${owner.name}`);
       return false;
     }
     t.preemptCount++;
@@ -64,7 +66,7 @@ export class Spinlock extends Lock {
     if (next) {
       this.hold(next, 'exclusive', next.waiting?.op ?? 'spin_lock');
       next.wakeUp();
-      this.world.note(`passed ${this.name} to ${next.name}`);
+      this.world.note(() => `passed ${this.name} to ${next.name}`);
     }
   }
 
@@ -90,7 +92,7 @@ export class Spinlock extends Lock {
 
 function* spinLock(l: Spinlock, op: string): Op<void> {
   if (yield* perform(act(op, l, WRITE, (t) => l.lock(t, op)))) {
-    yield* perform(wakeAct(op, l, null, () => l.world.note(`acquired ${l.name} after spinning`)));
+    yield* perform(wakeAct(op, l, null, () => l.world.note(() => `acquired ${l.name} after spinning`)));
   }
 }
 
@@ -116,7 +118,7 @@ export function* spin_lock_irqsave(l: Spinlock): Op<number> {
       return { saved, spinning: l.lock(t, 'spin_lock_irqsave') };
     }),
   );
-  if (flags.spinning) yield* perform(wakeAct('spin_lock_irqsave', l, null, () => l.world.note(`acquired ${l.name} after spinning`)));
+  if (flags.spinning) yield* perform(wakeAct('spin_lock_irqsave', l, null, () => l.world.note(() => `acquired ${l.name} after spinning`)));
   return flags.saved;
 }
 

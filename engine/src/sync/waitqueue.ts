@@ -18,12 +18,12 @@ export class WaitQueue extends KObject implements Waitable {
   check(t: KThread, condition: () => boolean, what: string, first: boolean): boolean {
     if (first) mightSleep(t, 'wait_event', this.name);
     if (condition()) {
-      this.world.note(`${what}: true`);
+      this.world.note(() => `${what}: true`);
       return true;
     }
     this.waiters.push({ t, what });
     t.sleep(this, 'wait_event');
-    this.world.note(`sleeps until ${what}`);
+    this.world.note(() => `sleeps until ${what}`);
     return false;
   }
 
@@ -31,7 +31,7 @@ export class WaitQueue extends KObject implements Waitable {
   wake(): void {
     const woken = this.waiters.splice(0);
     for (const w of woken) w.t.wakeUp();
-    this.world.note(woken.length ? `woke ${woken.map((w) => w.t.name).join(', ')}` : 'no waiters');
+    this.world.note(() => woken.length ? `woke ${woken.map((w) => w.t.name).join(', ')}` : 'no waiters');
   }
 
   /** The objects a condition reads, for the footprint of the step that checks it. */

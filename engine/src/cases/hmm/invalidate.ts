@@ -39,7 +39,7 @@ function* raise_notifiers(hmm: Hmm, update: HmmUpdate): Op<void> {
       const ranges = hit();
       for (const r of ranges) r.setValid(false);
       const what = ranges.length ? `; ${ranges.map((r) => r.name).join(', ')} not valid` : '';
-      hmm.world.note(`${hmm.name}.notifiers = ${hmm.notifiers}${what} ([${hex(update.start)}, ${hex(update.end)}) is being invalidated)`);
+      hmm.world.note(() => `${hmm.name}.notifiers = ${hmm.notifiers}${what} ([${hex(update.start)}, ${hex(update.end)}) is being invalidated)`);
     }),
   );
 }
@@ -51,7 +51,7 @@ function* lower_notifiers(hmm: Hmm, op: string): Op<boolean> {
       hmm.notifiers--;
       const zero = hmm.notifiers === 0;
       if (zero) for (const r of hmm.ranges) r.setValid(true);
-      hmm.world.note(`${hmm.name}.notifiers = ${hmm.notifiers}${zero && hmm.ranges.length ? `; ${hmm.ranges.map((r) => r.name).join(', ')} valid again` : ''}`);
+      hmm.world.note(() => `${hmm.name}.notifiers = ${hmm.notifiers}${zero && hmm.ranges.length ? `; ${hmm.ranges.map((r) => r.name).join(', ')} valid again` : ''}`);
       return zero;
     }),
   );

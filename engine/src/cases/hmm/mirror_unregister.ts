@@ -35,7 +35,7 @@ export function* hmm_mirror_unregister(mirror: HmmMirror, oom: Oom): Op<void> {
       const i = hmm.mirrors.indexOf(mirror);
       if (i < 0) throw new Error(`hmm_mirror_unregister: ${mirror.name} is not registered`);
       hmm.mirrors.splice(i, 1);
-      hmm.world.note(`takes ${mirror.name} off ${hmm.name}'s mirrors`);
+      hmm.world.note(() => `takes ${mirror.name} off ${hmm.name}'s mirrors`);
     }, [mirror]),
   ));
   yield* at('U.up_write', up_write(hmm.mirrors_sem));

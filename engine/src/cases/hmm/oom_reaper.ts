@@ -101,7 +101,7 @@ export function* out_of_memory(oom: Oom): Op<void> {
   yield* perform(
     act('out_of_memory', oom.list, WRITE, () => {
       oom.list.push(oom.mm);
-      oom.list.world.note(`the OOM killer picks ${oom.mm.name}'s owner and queues it for the reaper (wake_oom_reaper)`);
+      oom.list.world.note(() => `the OOM killer picks ${oom.mm.name}'s owner and queues it for the reaper (wake_oom_reaper)`);
     }),
   );
   yield* wake_up(oom.list.oom_reaper_wait);
@@ -123,7 +123,7 @@ export function* __oom_reap_task_mm(mm: MmStruct): Op<boolean> {
       checkAlive(mm, t, '__oom_reap_task_mm');
       for (const v of mm.mmap) checkAlive(v, t, '__oom_reap_task_mm');
       const reap = mm.mmap.filter((v) => !v.vm_file || !(v.vm_flags & VM_SHARED)); // anonymous or private
-      mm.world.note(reap.length ? `reaps ${reap.map((v) => v.name).join(', ')}` : `${mm.name} has nothing to reap`);
+      mm.world.note(() => reap.length ? `reaps ${reap.map((v) => v.name).join(', ')}` : `${mm.name} has nothing to reap`);
       return reap;
     }),
   ));
@@ -153,7 +153,7 @@ export function* oom_reap_task(oom: Oom, mm: MmStruct): Op<void> {
   yield* at('R.skip', perform(
     act('set_bit', oom.flags, WRITE, () => {
       oom.flags.setSkip();
-      oom.flags.world.note(`MMF_OOM_SKIP set on ${mm.name}: the reaper is done with it`);
+      oom.flags.world.note(() => `MMF_OOM_SKIP set on ${mm.name}: the reaper is done with it`);
     }),
   ));
   yield* at('R.skip', wake_up_all(oom.flags.alloc_wait));
@@ -164,7 +164,7 @@ export function* oom_reaper(oom: Oom): Op<void> {
   yield* at('R.wait', wait_event(oom.list.oom_reaper_wait, () => oom.list.queued, 'oom_reaper_list != NULL'));
   const mm = yield* at('R.take', perform(act('oom_reaper', oom.list, WRITE, () => {
     const victim = oom.list.take();
-    oom.list.world.note(victim ? `takes ${victim.name}'s owner off oom_reaper_list` : 'oom_reaper_list is empty');
+    oom.list.world.note(() => victim ? `takes ${victim.name}'s owner off oom_reaper_list` : 'oom_reaper_list is empty');
     return victim;
   })));
   if (mm) yield* at('R.reap_task', oom_reap_task(oom, mm));

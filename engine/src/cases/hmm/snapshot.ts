@@ -55,14 +55,14 @@ function* hmm_range_fault(sub: MmuIntervalNotifier, seq: number): Op<number[] | 
   return yield* perform(
     dynamicAct('hmm_range_fault', sub, false, () => [access(sub, READ), ...pgd.footprint(sub.start, sub.end, READ)], (t) => {
       if (sub.invalidate_seq !== seq) {
-        sub.world.note(`${sub.name} was invalidated since seq ${seq}: -EBUSY`);
+        sub.world.note(() => `${sub.name} was invalidated since seq ${seq}: -EBUSY`);
         return -EBUSY;
       }
       pgd.walk(t, 'hmm_range_fault');
       checkAlive(sub.tree.mm, t, 'hmm_range_fault');
       const pages: number[] = [];
       for (let p = sub.start; p < sub.end; p += PAGE_SIZE) if (pgd.present(p)) pages.push(p);
-      sub.world.note(pages.length ? `${sub.name} maps ${pages.map(hex).join(', ')}` : `${sub.name} maps nothing`);
+      sub.world.note(() => pages.length ? `${sub.name} maps ${pages.map(hex).join(', ')}` : `${sub.name} maps nothing`);
       return pages;
     }),
   );

@@ -74,15 +74,15 @@ function translate(t: KThread, dev: SvmDevice, address: number, request: boolean
   switch (p.kind) {
     case 'stopped':
       outcome('stopped');
-      world.note(`${dev.name} has been told to stop: no more DMA`);
+      world.note(() => `${dev.name} has been told to stop: no more DMA`);
       return 'stopped';
     case 'iotlb':
       outcome('done');
-      world.note(`IOTLB hit for ${hex(address)} of PASID ${pasid}`);
+      world.note(() => `IOTLB hit for ${hex(address)} of PASID ${pasid}`);
       return 'ok';
     case 'no-pasid':
       outcome('PASID not present');
-      world.note(`PASID ${pasid} not present: the access to ${hex(address)} fails, cleanly`);
+      world.note(() => `PASID ${pasid} not present: the access to ${hex(address)} fails, cleanly`);
       return 'no-pasid';
     case 'walk': {
       const pgd = p.pgd;
@@ -98,17 +98,17 @@ function translate(t: KThread, dev: SvmDevice, address: number, request: boolean
       if (pgd.present(address)) {
         iotlb.tlb.add(tlbKey(pasid, address));
         outcome('done');
-        world.note(`${how}; walks ${pgd.mm.name}'s page tables: ${hex(address)} is mapped`);
+        world.note(() => `${how}; walks ${pgd.mm.name}'s page tables: ${hex(address)} is mapped`);
         return 'ok';
       }
       if (request) {
         prq.ring.push({ pasid, address, write: true, dev });
         if (prq.irq.waiters.length > 0) prq.irq.wake();
         outcome('page requested');
-        world.note(`${how}; walks ${pgd.mm.name}'s page tables: ${hex(address)} is not present; ${dev.name} sends a page request`);
+        world.note(() => `${how}; walks ${pgd.mm.name}'s page tables: ${hex(address)} is not present; ${dev.name} sends a page request`);
       } else {
         outcome('not present after SUCCESS');
-        world.note(`${how}; walks ${pgd.mm.name}'s page tables: ${hex(address)} is not present (again)`);
+        world.note(() => `${how}; walks ${pgd.mm.name}'s page tables: ${hex(address)} is not present (again)`);
       }
       return 'not-present';
     }
@@ -136,11 +136,11 @@ export function* page_response(dev: SvmDevice, address: number): Op<PageResponse
       const r = dev.response.value!;
       dev.response.set(null);
       if (r === 'SUCCESS') {
-        dev.world.note(`SUCCESS: ${hex(address)} was faulted in; translate again`);
+        dev.world.note(() => `SUCCESS: ${hex(address)} was faulted in; translate again`);
         translate(t, dev, address, false);
       } else {
         dev.log.outcomes.set(address, r);
-        dev.world.note(`${r}: the access to ${hex(address)} fails, cleanly`);
+        dev.world.note(() => `${r}: the access to ${hex(address)} fails, cleanly`);
       }
       return r;
     }),
@@ -155,7 +155,7 @@ export function* dma_idle(dev: SvmDevice): Op<void> {
       dev.idle.raise();
       if (dev.wq.waiters.length > 0) dev.wq.wake();
       if (prq.irq.waiters.length > 0) prq.irq.wake();
-      dev.world.note(`${dev.name} is idle`);
+      dev.world.note(() => `${dev.name} is idle`);
     }, [dev.wq, prq.irq]),
   );
 }

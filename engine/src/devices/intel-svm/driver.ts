@@ -40,7 +40,7 @@ function* svm_ctx_set(ctx: SvmCtx, pasid: number): Op<void> {
   yield* perform(
     act('svm_ctx_set', ctx, WRITE, () => {
       ctx.pasid = pasid;
-      ctx.world.note(`${ctx.name}: PASID ${pasid}`);
+      ctx.world.note(() => `${ctx.name}: PASID ${pasid}`);
     }),
   );
 }
@@ -56,7 +56,7 @@ function* svm_dev_start(ctx: SvmCtx): Op<void> {
         d.program(pasid);
         if (d.wq.waiters.length > 0) d.wq.wake();
       }
-      ctx.world.note(`programs PASID ${pasid} into ${ctx.devices.map((d) => d.name).join(', ')}`);
+      ctx.world.note(() => `programs PASID ${pasid} into ${ctx.devices.map((d) => d.name).join(', ')}`);
     }, [...ctx.devices, ...ctx.devices.map((d) => d.wq)]),
   );
 }
@@ -67,7 +67,7 @@ function* svm_dev_stop(ctx: SvmCtx): Op<number | null> {
     act('svm_dev_stop', ctx, WRITE, (t) => {
       checkAlive(ctx, t, 'svm_dev_stop');
       for (const d of ctx.devices) d.requestStop();
-      ctx.world.note(`tells ${ctx.devices.map((d) => d.name).join(', ')} to stop`);
+      ctx.world.note(() => `tells ${ctx.devices.map((d) => d.name).join(', ')} to stop`);
       return ctx.pasid;
     }, [...ctx.devices]),
   );

@@ -14,7 +14,7 @@ export function* svm_find_by_mm(iommu: IntelIommu, mm: MmStruct | null): Op<Inte
     dynamicAct('idr_for_each_entry', iommu.pasid_idr, false, () => [access(iommu.pasid_idr, READ), ...[...iommu.pasid_idr.map.values()].map((s) => access(s, READ))], (t) => {
       checkAlive(iommu.pasid_idr, t, 'idr_for_each_entry');
       const svm = [...iommu.pasid_idr.map.values()].find((s) => s.mm === mm) ?? null;
-      iommu.pasid_idr.world.note(svm ? `${svm.name} (PASID ${svm.pasid}) is already bound to ${mm?.name}` : `no PASID is bound to ${mm?.name} yet`);
+      iommu.pasid_idr.world.note(() => svm ? `${svm.name} (PASID ${svm.pasid}) is already bound to ${mm?.name}` : `no PASID is bound to ${mm?.name} yet`);
       return svm;
     }),
   );
@@ -33,7 +33,7 @@ export function* svm_alloc(iommu: IntelIommu, mm: MmStruct, which?: IntelSvm): O
       const pasid = iommu.pasid_idr.next++;
       iommu.pasid_idr.map.set(pasid, svm);
       svm.allocate(t, pasid, mm);
-      iommu.pasid_idr.world.note(`${svm.name} gets PASID ${pasid}, for ${mm.name}`);
+      iommu.pasid_idr.world.note(() => `${svm.name} gets PASID ${pasid}, for ${mm.name}`);
       return svm;
     }),
   );
@@ -46,7 +46,7 @@ export function* pasid_entry_set(svm: IntelSvm, pgd: PageTable): Op<void> {
     dynamicAct('set_pasid_entry', table, false, () => [access(table, WRITE), access(svm, READ)], (t) => {
       checkAlive(svm, t, 'set_pasid_entry');
       table.entries.set(svm.pasid, pgd);
-      table.world.note(`PASID ${svm.pasid} → ${pgd.name}, present`);
+      table.world.note(() => `PASID ${svm.pasid} → ${pgd.name}, present`);
     }),
   );
 }
@@ -62,7 +62,7 @@ export function* pasid_entry_clear(svm: IntelSvm): Op<Sdev[]> {
       checkAlive(svm, t, 'clear_pasid_entry');
       table.entries.delete(svm.pasid);
       svm.releases++; // bookkeeping for the checks, read by no thread
-      table.world.note(`PASID ${svm.pasid} not present in the table (cached copies remain until a flush)`);
+      table.world.note(() => `PASID ${svm.pasid} not present in the table (cached copies remain until a flush)`);
       return [...svm.devs];
     }),
   );
@@ -75,7 +75,7 @@ export function* intel_flush_pasid_dev(svm: IntelSvm, sdev: Sdev): Op<void> {
     dynamicAct('intel_flush_pasid_dev', iotlb, false, () => [access(iotlb, WRITE), access(svm, READ)], (t) => {
       checkAlive(svm, t, 'intel_flush_pasid_dev');
       const had = iotlb.pasidCache.delete(svm.pasid);
-      iotlb.world.note(`PASID-cache flush of PASID ${svm.pasid} for ${sdev.dev.name}${had ? '' : ' (nothing cached)'}`);
+      iotlb.world.note(() => `PASID-cache flush of PASID ${svm.pasid} for ${sdev.dev.name}${had ? '' : ' (nothing cached)'}`);
     }),
   );
 }
@@ -93,7 +93,7 @@ export function* intel_flush_svm_range_dev(svm: IntelSvm, sdev: Sdev): Op<void> 
           n++;
         }
       }
-      iotlb.world.note(`IOTLB flush of PASID ${svm.pasid} for ${sdev.dev.name}: ${n} entr${n === 1 ? 'y' : 'ies'}`);
+      iotlb.world.note(() => `IOTLB flush of PASID ${svm.pasid} for ${sdev.dev.name}: ${n} entr${n === 1 ? 'y' : 'ies'}`);
     }),
   );
 }
@@ -110,7 +110,7 @@ export function* sdev_add(svm: IntelSvm, dev: SvmDevice, owner: Holder): Op<numb
       if (sdev) sdev.users++;
       else svm.devs.push({ dev, users: 1 });
       svm.refs.take(owner, 'intel_svm_bind_mm', t);
-      svm.world.note(`${dev.name} uses PASID ${svm.pasid}`);
+      svm.world.note(() => `${dev.name} uses PASID ${svm.pasid}`);
       return svm.pasid;
     }),
   );
@@ -124,11 +124,11 @@ export function* svm_idr_find(iommu: IntelIommu, pasid: number): Op<{ svm: Intel
       checkAlive(iommu.pasid_idr, t, 'idr_find');
       const svm = found();
       if (!svm) {
-        iommu.pasid_idr.world.note(`PASID ${pasid} is not bound`);
+        iommu.pasid_idr.world.note(() => `PASID ${pasid} is not bound`);
         return null;
       }
       checkAlive(svm, t, 'idr_find');
-      iommu.pasid_idr.world.note(`PASID ${pasid} is ${svm.name}, bound to ${svm.mm?.name ?? 'init_mm'}`);
+      iommu.pasid_idr.world.note(() => `PASID ${pasid} is ${svm.name}, bound to ${svm.mm?.name ?? 'init_mm'}`);
       return { svm, mm: svm.mm };
     }),
   );
@@ -146,11 +146,11 @@ export function* sdev_del(svm: IntelSvm, dev: SvmDevice, owner: Holder): Op<{ sd
       if (!sdev) throw new Error(`intel_svm_unbind_mm: ${dev.name} is not bound to ${svm.name}`);
       svm.refs.drop(owner, t);
       if (--sdev.users > 0) {
-        svm.world.note(`${dev.name} still has ${sdev.users} binding${sdev.users === 1 ? '' : 's'} of PASID ${svm.pasid}`);
+        svm.world.note(() => `${dev.name} still has ${sdev.users} binding${sdev.users === 1 ? '' : 's'} of PASID ${svm.pasid}`);
         return { sdev: null, empty: false, mm: svm.mm };
       }
       svm.devs.splice(svm.devs.indexOf(sdev), 1);
-      svm.world.note(`${dev.name} no longer uses PASID ${svm.pasid}${svm.devs.length ? '' : '; no device is left'}`);
+      svm.world.note(() => `${dev.name} no longer uses PASID ${svm.pasid}${svm.devs.length ? '' : '; no device is left'}`);
       return { sdev, empty: svm.devs.length === 0, mm: svm.mm };
     }),
   );
@@ -163,7 +163,7 @@ export function* svm_idr_remove(svm: IntelSvm): Op<void> {
     act('idr_remove', idr, WRITE, (t) => {
       checkAlive(svm, t, 'idr_remove');
       idr.map.delete(svm.pasid);
-      idr.world.note(`PASID ${svm.pasid} is free`);
+      idr.world.note(() => `PASID ${svm.pasid} is free`);
     }, [svm]),
   );
 }
@@ -176,7 +176,7 @@ export function* svm_free(svm: IntelSvm): Op<void> {
       const at = { step: svm.world.stepIndex, thread: t.name };
       svm.freed = at;
       svm.notifier.freed = at;
-      svm.world.note(`frees ${svm.name} and the notifier in it`);
+      svm.world.note(() => `frees ${svm.name} and the notifier in it`);
     }, [svm.notifier]),
   );
 }

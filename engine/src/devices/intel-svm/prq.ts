@@ -42,11 +42,11 @@ function* prq_next(iommu: IntelIommu, first: boolean): Op<{ req: PageRequest; fo
       }
       const svm = svmOf();
       if (!svm) {
-        prq.world.note(`${req.dev.name} asks for ${hex(req.address)} of PASID ${req.pasid}, which is not bound`);
+        prq.world.note(() => `${req.dev.name} asks for ${hex(req.address)} of PASID ${req.pasid}, which is not bound`);
         return { req, found: null };
       }
       checkAlive(svm, t, 'idr_find');
-      prq.world.note(`${req.dev.name} asks for ${hex(req.address)} of PASID ${req.pasid}: ${svm.name}, bound to ${svm.mm?.name ?? 'init_mm'}`);
+      prq.world.note(() => `${req.dev.name} asks for ${hex(req.address)} of PASID ${req.pasid}: ${svm.name}, bound to ${svm.mm?.name ?? 'init_mm'}`);
       return { req, found: { svm, mm: svm.mm } };
     }),
   ));
@@ -64,12 +64,12 @@ function* qi_submit_sync(iommu: IntelIommu, req: PageRequest, result: PageRespon
     dynamicAct('qi_submit_sync', dev.response, false, () => fp, (t) => {
       if (svm) {
         checkAlive(svm, t, 'list_for_each_entry_rcu');
-        if (!svm.devs.some((s) => s.dev === dev)) prq.world.note(`${dev.name} is not on ${svm.name}'s list`);
+        if (!svm.devs.some((s) => s.dev === dev)) prq.world.note(() => `${dev.name} is not on ${svm.name}'s list`);
       }
       prq.ring.shift();
       dev.response.set(result);
       if (dev.response.wq.waiters.length > 0) dev.response.wq.wake();
-      prq.world.note(`answers ${result} to ${dev.name} for ${hex(req.address)}`);
+      prq.world.note(() => `answers ${result} to ${dev.name} for ${hex(req.address)}`);
     }),
   );
 }
